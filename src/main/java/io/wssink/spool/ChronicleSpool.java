@@ -1,0 +1,371 @@
+package io.wssink.spool;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/** The {@link Spool} on a Chronicle Queue. See docs/SPOOL.md for the layout, the cursor and retention. */
+final class ChronicleSpool implements Spool {
+    static {
+        ChronicleSettings.apply();
+    }
+
+    private final SpoolConfig config;
+    private final Path directory;
+    private final String streamId;
+    private final SingleChronicleQueue queue;
+    private final SpoolCounters counters;
+    private final SpoolCapacity capacity;
+    private final RecordCodec codec = new RecordCodec();
+    private final TextEncoder textEncoder = new TextEncoder();
+    private final ScheduledExecutorService syncTimer;
+    private ExcerptAppender appender;
+    private boolean unsynced;
+    private long lastSyncNanos;
+    private boolean closed;
+
+    private ChronicleSpool(SpoolConfig config, String streamId, SingleChronicleQueue queue) {
+        this.config = config;
+        this.directory = config.directory();
+        this.streamId = streamId;
+        this.queue = queue;
+        this.counters = new SpoolCounters(queue);
+        this.capacity = new SpoolCapacity(queue.file().toPath(), config.maxSpoolBytes(), config.minFreeDiskBytes(),
+                config.blockSize());
+        if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
+            long every = config.durability().interval().toNanos();
+            syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "wssink-spool-sync");
+                t.setDaemon(true);
+                return t;
+            });
+            syncTimer.scheduleWithFixedDelay(this::syncIfDirty, every, every, TimeUnit.NANOSECONDS);
+        } else {
+            syncTimer = null;
+        }
+    }
+
+    static ChronicleSpool open(SpoolConfig config) {
+        Path dir = config.directory().toAbsolutePath();
+        String streamId = SpoolDirectory.prepare(dir, config.createIfMissing());
+        Path queueDir = dir.resolve(SpoolDirectory.QUEUE);
+        SpoolDirectory.createPrivateDirectory(queueDir);
+        SingleChronicleQueue queue;
+        try {
+            SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(queueDir)
+                    .rollCycle(rollCycle(config.rollPeriod()))
+                    .blockSize(config.blockSize())
+                    .storeFileListener(new PrivateFiles());
+            if (config.durability().mode() != Durability.Mode.PROCESS) {
+                b.syncMode(SyncMode.SYNC);
+            }
+            queue = b.build();
+        } catch (RuntimeException | Error e) {
+            throw new SpoolException("cannot open the queue of spool " + dir + " (damaged or not a spool?): " + e, e);
+        }
+        SpoolDirectory.makePrivate(queueDir.resolve("metadata.cq4t"));
+        try {
+            return new ChronicleSpool(config, streamId, queue);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+    }
+
+    static RollCycle rollCycle(RollPeriod period) {
+        return switch (period) {
+            case TEST_SECONDLY -> TestRollCycles.TEST_SECONDLY;
+            case FIVE_MINUTELY -> RollCycles.FIVE_MINUTELY;
+            case HOURLY -> RollCycles.FAST_HOURLY;
+            case DAILY -> RollCycles.FAST_DAILY;
+        };
+    }
+
+    @Override
+    public long append(CharSequence text) {
+        synchronized (this) {
+            int length = textEncoder.encode(text, config.maxEventBytes());
+            if (length < 0) {
+                throw tooLarge(text.length() > config.maxEventBytes() ? text.length() : -1);
+            }
+            return appendLocked(EventKind.TEXT, textEncoder.array(), 0, length);
+        }
+    }
+
+    @Override
+    public long append(byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        checkSize(length);
+        synchronized (this) {
+            return appendLocked(EventKind.BINARY, bytes, offset, length);
+        }
+    }
+
+    @Override
+    public long append(ByteBuffer bytes) {
+        if (bytes.hasArray()) {
+            return append(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        }
+        int length = bytes.remaining();
+        checkSize(length);
+        synchronized (this) {
+            if (!admit(RecordCodec.HEADER_BYTES + length)) {
+                return DROPPED;
+            }
+            int crc = codec.headerAndCrc(EventKind.BINARY, System.currentTimeMillis(), bytes);
+            int position = bytes.position();
+            try (DocumentContext dc = appender().writingDocument()) {
+                Bytes<?> out = dc.wire().bytes();
+                out.writeInt(crc).write(codec.header(), 0, RecordCodec.HEADER_BYTES - 4).writeSome(bytes);
+            } finally {
+                bytes.position(position);
+            }
+            return appended(length);
+        }
+    }
+
+    /** Caller holds the monitor; it guards the appender, the codec and the encoder. */
+    private long appendLocked(EventKind kind, byte[] payload, int offset, int length) {
+        if (!admit(RecordCodec.HEADER_BYTES + length)) {
+            return DROPPED;
+        }
+        int crc = codec.headerAndCrc(kind, System.currentTimeMillis(), payload, offset, length);
+        try (DocumentContext dc = appender().writingDocument()) {
+            dc.wire().bytes().writeInt(crc).write(codec.header(), 0, RecordCodec.HEADER_BYTES - 4)
+                    .write(payload, offset, length);
+        }
+        return appended(length);
+    }
+
+    private long appended(int payloadLength) {
+        long recordBytes = RecordCodec.HEADER_BYTES + payloadLength;
+        long id = appender.lastIndexAppended();
+        capacity.appended(recordBytes);
+        counters.appendedEvents.addAtomicValue(1);
+        counters.appendedBytes.addAtomicValue(recordBytes);
+        switch (config.durability().mode()) {
+            case SYNC_EACH -> appender.sync();
+            case SYNC_INTERVAL -> {
+                unsynced = true;
+                if (System.nanoTime() - lastSyncNanos >= config.durability().interval().toNanos()) {
+                    sync();
+                }
+            }
+            case PROCESS -> { }
+        }
+        return id;
+    }
+
+    /** Applies the full policy; true when the record may be written. */
+    private boolean admit(long recordBytes) {
+        if (closed) {
+            throw new IllegalStateException("spool " + directory + " is closed");
+        }
+        if (capacity.hasRoomFor(recordBytes)) {
+            return true;
+        }
+        switch (config.fullPolicy()) {
+            case DROP_NEWEST -> {
+                counters.droppedEvents.addAtomicValue(1);
+                return false;
+            }
+            case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
+            case BLOCK -> {
+                long deadline = System.nanoTime() + config.blockTimeout().toNanos();
+                while (!capacity.hasRoomFor(recordBytes)) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new SpoolFullException("spool full for " + config.blockTimeout() + ": "
+                                + capacity.fullReason());
+                    }
+                    LockSupport.parkNanos(5_000_000);
+                    if (Thread.interrupted()) {
+                        Thread.currentThread().interrupt();
+                        throw new SpoolFullException("interrupted while waiting for room: " + capacity.fullReason());
+                    }
+                }
+                return true;
+            }
+        }
+        throw new AssertionError(config.fullPolicy());
+    }
+
+    private void checkSize(int length) {
+        if (length > config.maxEventBytes()) {
+            throw tooLarge(length);
+        }
+    }
+
+    private IllegalArgumentException tooLarge(int length) {
+        return new IllegalArgumentException("event of " + (length < 0 ? "more than " + config.maxEventBytes()
+                : String.valueOf(length)) + " bytes exceeds maxEventBytes " + config.maxEventBytes());
+    }
+
+    private ExcerptAppender appender() {
+        if (appender == null) {
+            appender = queue.createAppender();
+            appender.singleThreadedCheckDisabled(true); // guarded by this spool's monitor instead
+        }
+        return appender;
+    }
+
+    private synchronized void syncIfDirty() {
+        if (unsynced && !closed) {
+            sync();
+        }
+    }
+
+    private void sync() {
+        appender.sync();
+        unsynced = false;
+        lastSyncNanos = System.nanoTime();
+    }
+
+    @Override
+    public String streamId() {
+        return streamId;
+    }
+
+    @Override
+    public long ackedId() {
+        return counters.ackCursor.getVolatileValue();
+    }
+
+    @Override
+    public SpoolStats stats() {
+        long acked = ackedId();
+        long last = queue.lastIndex();
+        long backlog = 0;
+        long oldestAge = 0;
+        if (last != -1 && last > acked) {
+            try (ExcerptTailer t = queue.createTailer()) {
+                long first = firstUnacked(t, acked);
+                if (first != Spool.NONE) {
+                    backlog = queue.countExcerpts(first, last) + 1;
+                    SpoolRecord r = new SpoolRecord();
+                    if (t.moveToIndex(first) && readRecord(t, r, new byte[256])) {
+                        oldestAge = Math.max(0, System.currentTimeMillis() - r.timestampMillis());
+                    }
+                }
+            }
+        }
+        long appendedBytes = counters.appendedBytes.getVolatileValue();
+        return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
+                ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
+                oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
+                capacity.diskBytes());
+    }
+
+    /** The index of the first record after {@code acked}, or NONE; leaves {@code t} anywhere. */
+    private static long firstUnacked(ExcerptTailer t, long acked) {
+        if (acked != NONE && t.moveToIndex(acked)) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return NONE;
+                }
+            }
+        } else {
+            t.toStart();
+        }
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return NONE;
+                }
+                if (dc.index() > acked) {
+                    return dc.index();
+                }
+            }
+        }
+    }
+
+    /** Reads one whole record without checking it, for stats; false at the end. */
+    private static boolean readRecord(ExcerptTailer t, SpoolRecord into, byte[] buf) {
+        try (DocumentContext dc = t.readingDocument()) {
+            if (!dc.isPresent()) {
+                return false;
+            }
+            int n = (int) Math.min(dc.wire().bytes().readRemaining(), buf.length);
+            dc.wire().bytes().read(buf, 0, n);
+            if (n >= RecordCodec.HEADER_BYTES) {
+                into.timestampMillis = ByteBuffer.wrap(buf).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(6);
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public SpoolReader openReader() {
+        SpoolLock lock = SpoolLock.acquire(directory);
+        try {
+            return new ChronicleSpoolReader(this, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    SingleChronicleQueue queue() {
+        return queue;
+    }
+
+    SpoolCounters counters() {
+        return counters;
+    }
+
+    Path queueDirectory() {
+        return queue.file().toPath();
+    }
+
+    @Override
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (syncTimer != null) {
+            syncTimer.shutdownNow();
+        }
+        if (appender != null) {
+            if (config.durability().mode() != Durability.Mode.PROCESS) {
+                appender.sync();
+            }
+            appender.close();
+        }
+        counters.close();
+        queue.close();
+    }
+
+    /** Chronicle creates files with the umask's mode; a spool's files are private. */
+    private static final class PrivateFiles implements StoreFileListener {
+        @Override
+        public void onAcquired(int cycle, File file) {
+            SpoolDirectory.makePrivate(file.toPath());
+        }
+
+        @Override
+        public void onReleased(int cycle, File file) {
+            // nothing to do: retention decides by the cursor, not by release
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.wssink.spool;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
+final class ChronicleSpoolReader implements SpoolReader {
+    private static final Logger log = LoggerFactory.getLogger(ChronicleSpoolReader.class);
+
+    private final ChronicleSpool spool;
+    private final SpoolLock lock;
+    private final SingleChronicleQueue queue;
+    private final SpoolCounters counters;
+    private final ExcerptTailer tailer;
+    private final RecordCodec codec = new RecordCodec();
+    private final Quarantine quarantine;
+    /** Ids and sizes of records read but not acked, oldest first, to count acked bytes. */
+    private long[] inFlightIds = new long[1024];
+    private long[] inFlightBytes = new long[1024];
+    private int inFlightHead;
+    private int inFlightSize;
+    private byte[] buffer = new byte[4096];
+    private long lastReadId;
+    private boolean closed;
+
+    ChronicleSpoolReader(ChronicleSpool spool, SpoolLock lock) {
+        this.spool = spool;
+        this.lock = lock;
+        this.queue = spool.queue();
+        this.counters = spool.counters();
+        this.quarantine = new Quarantine(spool.directory());
+        this.tailer = queue.createTailer();
+        this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
+        rewind();
+    }
+
+    @Override
+    public boolean next(SpoolRecord into) {
+        while (true) {
+            int length;
+            long id;
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return false;
+                }
+                Bytes<?> bytes = dc.wire().bytes();
+                length = (int) bytes.readRemaining();
+                if (buffer.length < length) {
+                    buffer = new byte[Math.max(length, buffer.length * 2)];
+                }
+                bytes.read(buffer, 0, length);
+                id = dc.index();
+            }
+            lastReadId = id;
+            String damage = codec.decode(buffer, length, into);
+            if (damage == null) {
+                into.id = id;
+                track(id, length);
+                return true;
+            }
+            counters.corruptRecords.addAtomicValue(1);
+            quarantine.keep(id, buffer, length);
+            log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", spool.directory(),
+                    Long.toUnsignedString(id), damage, quarantine.file());
+        }
+    }
+
+    private void track(long id, long bytes) {
+        if (inFlightSize == inFlightIds.length) {
+            long[] ids = new long[inFlightIds.length * 2];
+            long[] sizes = new long[ids.length];
+            for (int i = 0; i < inFlightSize; i++) {
+                int j = (inFlightHead + i) % inFlightIds.length;
+                ids[i] = inFlightIds[j];
+                sizes[i] = inFlightBytes[j];
+            }
+            inFlightIds = ids;
+            inFlightBytes = sizes;
+            inFlightHead = 0;
+        }
+        int tail = (inFlightHead + inFlightSize) % inFlightIds.length;
+        inFlightIds[tail] = id;
+        inFlightBytes[tail] = bytes;
+        inFlightSize++;
+    }
+
+    @Override
+    public long lastReadId() {
+        return lastReadId;
+    }
+
+    @Override
+    public long ackedId() {
+        return counters.ackCursor.getVolatileValue();
+    }
+
+    @Override
+    public long ack(long id) {
+        long cursor = ackedId();
+        if (Long.compareUnsigned(id, cursor) <= 0) {
+            return 0;
+        }
+        if (Long.compareUnsigned(id, lastReadId) > 0) {
+            throw new IllegalArgumentException("ack " + Long.toUnsignedString(id) + " is past the last record read "
+                    + Long.toUnsignedString(lastReadId));
+        }
+        counters.ackCursor.setOrderedValue(id);
+        long events = 0;
+        long bytes = 0;
+        while (inFlightSize > 0 && Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0) {
+            bytes += inFlightBytes[inFlightHead];
+            inFlightHead = (inFlightHead + 1) % inFlightIds.length;
+            inFlightSize--;
+            events++;
+        }
+        counters.ackedBytes.addAtomicValue(bytes);
+        return events;
+    }
+
+    @Override
+    public void rewind() {
+        long cursor = ackedId();
+        inFlightSize = 0;
+        inFlightHead = 0;
+        lastReadId = cursor;
+        if (cursor != Spool.NONE && tailer.moveToIndex(cursor)) {
+            try (DocumentContext ignored = tailer.readingDocument()) {
+                return; // steps over the cursor's own record, delivered already: O(1) through Chronicle's index
+            }
+        }
+        // No cursor, or its record is gone (retention deleted its file, or a power cut lost it): start from the
+        // oldest retained record and step over any that the cursor covers.
+        tailer.toStart();
+        while (true) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return;
+                }
+                if (Long.compareUnsigned(dc.index(), cursor) > 0) {
+                    dc.rollbackOnClose(); // leave it to be read by next()
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void rewindCursorTo(long id) {
+        if (Long.compareUnsigned(id, ackedId()) < 0) {
+            counters.ackCursor.setOrderedValue(id);
+        }
+        rewind();
+    }
+
+    @Override
+    public long idBefore(Instant time) {
+        long millis = time.toEpochMilli();
+        long result = Spool.NONE;
+        try (ExcerptTailer t = queue.createTailer()) {
+            SpoolRecord r = new SpoolRecord();
+            byte[] buf = new byte[4096];
+            t.toStart();
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return result;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    int n = (int) bytes.readRemaining();
+                    if (buf.length < n) {
+                        buf = new byte[n];
+                    }
+                    bytes.read(buf, 0, n);
+                    if (codec.decode(buf, n, r) == null && r.timestampMillis() >= millis) {
+                        return result;
+                    }
+                    result = dc.index();
+                }
+            }
+        }
+    }
+
+    @Override
+    public int retain() {
+        long cursor = ackedId();
+        if (cursor == Spool.NONE) {
+            return 0;
+        }
+        RollCycle roll = queue.rollCycle();
+        // Files before the cursor's cycle hold only acked events; the cursor's own cycle holds the cursor record,
+        // which rewind needs, and the reader never reads behind the cursor.
+        int keepFrom = roll.toCycle(cursor);
+        int first = queue.firstCycle();
+        if (first == Integer.MAX_VALUE || first >= keepFrom) {
+            return 0;
+        }
+        counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
+        DateTimeFormatter names = DateTimeFormatter.ofPattern(roll.format()).withZone(ZoneOffset.UTC);
+        int deleted = 0;
+        for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
+            Path file = queue.file().toPath().resolve(names.format(
+                    Instant.ofEpochMilli(queue.epoch() + cycle * roll.lengthInMillis())) + ".cq4");
+            try {
+                if (Files.deleteIfExists(file)) {
+                    deleted++;
+                }
+            } catch (IOException e) {
+                log.warn("spool {}: cannot delete acknowledged file {}: {}", spool.directory(), file, e.toString());
+            }
+        }
+        if (deleted > 0) {
+            queue.refreshDirectoryListing();
+        }
+        return deleted;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            tailer.close();
+            lock.close();
+        }
+    }
+}

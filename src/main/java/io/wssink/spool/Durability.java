@@ -1,0 +1,80 @@
+package io.wssink.spool;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When an appended event reaches the disk itself rather than the kernel's page cache.
+ * <ul>
+ * <li>{@link #PROCESS}: the spool is memory-mapped, so once {@code append} returns the event is in the page cache
+ *     and survives any death of the process (kill -9, OOM, a JVM crash); a power cut or kernel panic can lose the
+ *     events of the last few seconds that the kernel had not yet written back.</li>
+ * <li>{@link #SYNC_EACH}: {@code append} calls msync before it returns; the event survives a power cut as far as
+ *     the disk honours flushes. Costs a disk flush per event.</li>
+ * <li>{@link #syncInterval(Duration)}: msync at most every interval (on append, and by a timer when idle); a power
+ *     cut loses at most about one interval of events.</li>
+ * </ul>
+ */
+public final class Durability {
+    public enum Mode { PROCESS, SYNC_EACH, SYNC_INTERVAL }
+
+    public static final Durability PROCESS = new Durability(Mode.PROCESS, Duration.ZERO);
+    public static final Durability SYNC_EACH = new Durability(Mode.SYNC_EACH, Duration.ZERO);
+
+    private final Mode mode;
+    private final Duration interval;
+
+    private Durability(Mode mode, Duration interval) {
+        this.mode = mode;
+        this.interval = interval;
+    }
+
+    public static Durability syncInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("sync interval must be positive: " + interval);
+        }
+        return new Durability(Mode.SYNC_INTERVAL, interval);
+    }
+
+    /** Parses {@code process}, {@code sync-each} or {@code sync-interval:<ISO-8601 duration or millis>ms}. */
+    public static Durability parse(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("process")) {
+            return PROCESS;
+        }
+        if (t.equals("sync-each")) {
+            return SYNC_EACH;
+        }
+        if (t.startsWith("sync-interval:")) {
+            String d = t.substring("sync-interval:".length());
+            return syncInterval(d.endsWith("ms") ? Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)))
+                    : Duration.parse(d.toUpperCase(java.util.Locale.ROOT)));
+        }
+        throw new IllegalArgumentException("durability must be process, sync-each or sync-interval:<n>ms, not: " + text);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The sync interval; zero unless {@link Mode#SYNC_INTERVAL}. */
+    public Duration interval() {
+        return interval;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Durability d && d.mode == mode && d.interval.equals(interval);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(mode, interval);
+    }
+
+    @Override
+    public String toString() {
+        return mode == Mode.SYNC_INTERVAL ? "sync-interval:" + interval.toMillis() + "ms"
+                : mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}

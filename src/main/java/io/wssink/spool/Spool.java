@@ -1,0 +1,63 @@
+package io.wssink.spool;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The crash-safe on-disk buffer between the program that writes events and the forwarder that delivers them.
+ *
+ * <p>Once an {@code append} method returns an id, the event is in the spool's memory-mapped files and survives the
+ * death of the process; see {@link Durability} for power cuts. Appends are thread-safe and allocate nothing; several
+ * processes may append to one spool at once. Only one {@link SpoolReader} may exist per spool at a time, across all
+ * processes: it is the forwarder, and two would deliver everything twice.
+ */
+public interface Spool extends AutoCloseable {
+    /** The id that stands for "no event": no real event has it (Chronicle indices carry the cycle in high bits). */
+    long NONE = 0L;
+    /** Returned by {@code append} when {@link FullPolicy#DROP_NEWEST} discarded the event. */
+    long DROPPED = -1L;
+
+    /**
+     * Opens the spool in {@link SpoolConfig#directory()}, creating it (0700, files 0600) if it is missing and allowed.
+     *
+     * @throws SpoolException when the directory is not a spool, cannot be read or written, or is damaged
+     */
+    static Spool open(SpoolConfig config) {
+        return ChronicleSpool.open(config);
+    }
+
+    /**
+     * Appends a text event, encoded as UTF-8 (an unpaired surrogate becomes '?').
+     *
+     * @return the event's id, or {@link #DROPPED}
+     * @throws SpoolFullException       when full and the policy is {@code FAIL}, or {@code BLOCK} timed out
+     * @throws IllegalArgumentException when the encoded event is larger than {@link SpoolConfig#maxEventBytes()}
+     */
+    long append(CharSequence text);
+
+    /** Appends a binary event: {@code length} bytes of {@code bytes} from {@code offset}. As {@link #append(CharSequence)}. */
+    long append(byte[] bytes, int offset, int length);
+
+    /** Appends the remaining bytes of {@code bytes} as a binary event, leaving its position unchanged. */
+    long append(ByteBuffer bytes);
+
+    /** The stream id: a UUID made when the spool was created, sent in the {@code Wssink-Stream} header. */
+    String streamId();
+
+    /** The highest id that the receiver acknowledged, or {@link #NONE}. */
+    long ackedId();
+
+    SpoolStats stats();
+
+    /**
+     * Opens the spool's only reader, taking its exclusive lock.
+     *
+     * @throws SpoolLockedException when another reader holds the spool, in this process or another
+     */
+    SpoolReader openReader();
+
+    Path directory();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,94 @@
+package io.wssink.spool;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Decides whether the spool has room for another record, without touching the file system on most appends.
+ *
+ * <p>Chronicle grows its files a block at a time, so the bytes the spool takes on disk are measured by listing the
+ * cycle files, then estimated by adding what was appended since. The measure is taken again after a quarter block
+ * of appends (so a new block is never mapped unseen), and whenever the estimate says "full" (acks may have freed
+ * files since). The same measure checks the file system's free space: Chronicle maps blocks of sparse files, and
+ * writing into a block the disk cannot back kills the JVM with SIGBUS, so the spool stops short of that.
+ * Appends by other processes are seen at the next measure. Thread-safe.
+ */
+final class SpoolCapacity {
+    private static final long MIN_REMEASURE_NANOS = 2_000_000;
+
+    private final Path queueDir;
+    private final long maxBytes;
+    private final long minFreeDisk;
+    private final long remeasureAfter;
+    private long measuredBytes;
+    private long freeDiskBytes;
+    private long appendedSinceMeasure;
+    private long lastMeasureNanos;
+
+    SpoolCapacity(Path queueDir, long maxBytes, long minFreeDisk, long blockSize) {
+        this.queueDir = queueDir;
+        this.maxBytes = maxBytes;
+        this.minFreeDisk = minFreeDisk;
+        this.remeasureAfter = Math.max(4096, blockSize / 4);
+        measure();
+    }
+
+    /** Whether {@code recordBytes} more fit; call {@link #appended(long)} after writing them. */
+    synchronized boolean hasRoomFor(long recordBytes) {
+        if (appendedSinceMeasure >= remeasureAfter) {
+            measure();
+        }
+        if (fits(recordBytes)) {
+            return true;
+        }
+        if (System.nanoTime() - lastMeasureNanos >= MIN_REMEASURE_NANOS) {
+            measure();
+        }
+        return fits(recordBytes);
+    }
+
+    synchronized void appended(long recordBytes) {
+        appendedSinceMeasure += recordBytes;
+    }
+
+    /** Why the spool is full, for the exception's message. */
+    synchronized String fullReason() {
+        if (freeDiskBytes < minFreeDisk) {
+            return "the disk holding " + queueDir + " has " + freeDiskBytes + " bytes free, below the floor of "
+                    + minFreeDisk;
+        }
+        return "the spool takes " + (measuredBytes + appendedSinceMeasure) + " bytes of its limit " + maxBytes;
+    }
+
+    synchronized long diskBytes() {
+        measure();
+        return measuredBytes;
+    }
+
+    private boolean fits(long recordBytes) {
+        return measuredBytes + appendedSinceMeasure + recordBytes <= maxBytes && freeDiskBytes >= minFreeDisk;
+    }
+
+    private void measure() {
+        long total = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(queueDir, "*.cq4")) {
+            for (Path f : files) {
+                try {
+                    total += Files.size(f);
+                } catch (IOException e) {
+                    // deleted by retention between listing and size
+                }
+            }
+            FileStore store = Files.getFileStore(queueDir);
+            freeDiskBytes = store.getUsableSpace();
+        } catch (IOException e) {
+            throw new SpoolException("cannot measure spool " + queueDir + ": " + e, e);
+        }
+        measuredBytes = total;
+        appendedSinceMeasure = 0;
+        lastMeasureNanos = System.nanoTime();
+    }
+}

@@ -1,0 +1,111 @@
+package io.wssink.spool;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Immutable settings of a spool; build with {@link #builder(Path)}. */
+public final class SpoolConfig {
+    public static final long DEFAULT_MAX_SPOOL_BYTES = 1L << 30;
+    public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
+    public static final long DEFAULT_BLOCK_SIZE = 16L << 20;
+
+    private final Path directory;
+    private final Durability durability;
+    private final long maxSpoolBytes;
+    private final FullPolicy fullPolicy;
+    private final Duration blockTimeout;
+    private final int maxEventBytes;
+    private final RollPeriod rollPeriod;
+    private final long blockSize;
+    private final long minFreeDiskBytes;
+    private final boolean createIfMissing;
+
+    private SpoolConfig(Builder b) {
+        this.directory = Objects.requireNonNull(b.directory, "directory");
+        this.durability = b.durability;
+        this.maxSpoolBytes = b.maxSpoolBytes;
+        this.fullPolicy = b.fullPolicy;
+        this.blockTimeout = b.blockTimeout;
+        this.maxEventBytes = b.maxEventBytes;
+        this.rollPeriod = b.rollPeriod;
+        this.blockSize = b.blockSize;
+        this.minFreeDiskBytes = b.minFreeDiskBytes >= 0 ? b.minFreeDiskBytes : 4 * b.blockSize;
+        this.createIfMissing = b.createIfMissing;
+        if (maxEventBytes <= 0 || maxEventBytes > blockSize / 4) {
+            throw new IllegalArgumentException("maxEventBytes must be in 1.." + blockSize / 4
+                    + " (a quarter of blockSize " + blockSize + "), not " + maxEventBytes);
+        }
+        if (maxSpoolBytes < 2 * blockSize) {
+            throw new IllegalArgumentException("maxSpoolBytes (" + maxSpoolBytes
+                    + ") must hold at least two blocks of blockSize " + blockSize);
+        }
+    }
+
+    public static Builder builder(Path directory) {
+        return new Builder(directory);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(directory);
+        b.durability = durability;
+        b.maxSpoolBytes = maxSpoolBytes;
+        b.fullPolicy = fullPolicy;
+        b.blockTimeout = blockTimeout;
+        b.maxEventBytes = maxEventBytes;
+        b.rollPeriod = rollPeriod;
+        b.blockSize = blockSize;
+        b.minFreeDiskBytes = minFreeDiskBytes;
+        b.createIfMissing = createIfMissing;
+        return b;
+    }
+
+    public Path directory() { return directory; }
+    public Durability durability() { return durability; }
+    /** The most the spool's files may take on disk; counted in whole blocks, as Chronicle grows its files. */
+    public long maxSpoolBytes() { return maxSpoolBytes; }
+    public FullPolicy fullPolicy() { return fullPolicy; }
+    /** How long {@link FullPolicy#BLOCK} waits for space. */
+    public Duration blockTimeout() { return blockTimeout; }
+    /** The largest event accepted; a larger one is refused with {@link IllegalArgumentException}. */
+    public int maxEventBytes() { return maxEventBytes; }
+    public RollPeriod rollPeriod() { return rollPeriod; }
+    /** Chronicle's mapping unit; files grow by this much at a time. */
+    public long blockSize() { return blockSize; }
+    /** Below this much free space on the spool's file system, the spool counts as full (Chronicle dies of SIGBUS
+     * when it maps a block that the disk cannot back). */
+    public long minFreeDiskBytes() { return minFreeDiskBytes; }
+    /** Whether opening a missing directory creates a new spool (false for read-only tools such as status). */
+    public boolean createIfMissing() { return createIfMissing; }
+
+    public static final class Builder {
+        private Path directory;
+        private Durability durability = Durability.PROCESS;
+        private long maxSpoolBytes = DEFAULT_MAX_SPOOL_BYTES;
+        private FullPolicy fullPolicy = FullPolicy.BLOCK;
+        private Duration blockTimeout = Duration.ofSeconds(30);
+        private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
+        private RollPeriod rollPeriod = RollPeriod.HOURLY;
+        private long blockSize = DEFAULT_BLOCK_SIZE;
+        private long minFreeDiskBytes = -1;
+        private boolean createIfMissing = true;
+
+        private Builder(Path directory) {
+            this.directory = directory;
+        }
+
+        public Builder durability(Durability v) { this.durability = Objects.requireNonNull(v); return this; }
+        public Builder maxSpoolBytes(long v) { this.maxSpoolBytes = v; return this; }
+        public Builder fullPolicy(FullPolicy v) { this.fullPolicy = Objects.requireNonNull(v); return this; }
+        public Builder blockTimeout(Duration v) { this.blockTimeout = Objects.requireNonNull(v); return this; }
+        public Builder maxEventBytes(int v) { this.maxEventBytes = v; return this; }
+        public Builder rollPeriod(RollPeriod v) { this.rollPeriod = Objects.requireNonNull(v); return this; }
+        public Builder blockSize(long v) { this.blockSize = v; return this; }
+        public Builder minFreeDiskBytes(long v) { this.minFreeDiskBytes = v; return this; }
+        public Builder createIfMissing(boolean v) { this.createIfMissing = v; return this; }
+
+        public SpoolConfig build() {
+            return new SpoolConfig(this);
+        }
+    }
+}

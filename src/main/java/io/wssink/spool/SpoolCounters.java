@@ -1,0 +1,38 @@
+package io.wssink.spool;
+
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.queue.ChronicleQueue;
+
+/**
+ * The spool's persistent numbers, each an 8-byte aligned value in Chronicle's memory-mapped metadata file
+ * ({@code metadata.cq4t}), shared by every process that opens the spool. An aligned 8-byte store is atomic, so a
+ * kill -9 leaves each value old or new, never torn: the ack cursor relies on that. Additions are atomic across
+ * processes. This is the storage Chronicle itself uses for named tailers' indices.
+ */
+final class SpoolCounters implements AutoCloseable {
+    final LongValue ackCursor;
+    final LongValue appendedEvents;
+    final LongValue appendedBytes;
+    final LongValue ackedBytes;
+    final LongValue droppedEvents;
+    final LongValue corruptRecords;
+
+    SpoolCounters(ChronicleQueue queue) {
+        ackCursor = queue.indexForId("wssink.ack");
+        appendedEvents = queue.indexForId("wssink.appended.events");
+        appendedBytes = queue.indexForId("wssink.appended.bytes");
+        ackedBytes = queue.indexForId("wssink.acked.bytes");
+        droppedEvents = queue.indexForId("wssink.dropped.events");
+        corruptRecords = queue.indexForId("wssink.corrupt.records");
+    }
+
+    @Override
+    public void close() {
+        ackCursor.close();
+        appendedEvents.close();
+        appendedBytes.close();
+        ackedBytes.close();
+        droppedEvents.close();
+        corruptRecords.close();
+    }
+}

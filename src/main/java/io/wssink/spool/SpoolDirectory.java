@@ -1,0 +1,168 @@
+package io.wssink.spool;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The files of a spool directory, and the checks made before Chronicle touches it:
+ * <pre>
+ *   wssink-spool.properties   format and stream id, written once, atomically, when the spool is created
+ *   queue/                    the Chronicle Queue (cycle files *.cq4, metadata.cq4t holding the cursor)
+ *   reader.lock               the forwarder's exclusive lock
+ *   quarantine.bin            records that failed their CRC
+ * </pre>
+ */
+final class SpoolDirectory {
+    static final String MARKER = "wssink-spool.properties";
+    static final String QUEUE = "queue";
+    static final String LOCK = "reader.lock";
+    static final String QUARANTINE = "quarantine.bin";
+    static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static final String FORMAT = "wssink-spool-1";
+
+    private SpoolDirectory() {
+    }
+
+    /** Checks or creates the directory and returns the stream id. */
+    static String prepare(Path dir, boolean createIfMissing) {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
+            throw new SpoolException("spool " + dir + " is not a directory");
+        }
+        if (!Files.exists(dir)) {
+            if (!createIfMissing) {
+                throw new SpoolException("no spool at " + dir + " (the directory does not exist)");
+            }
+            createPrivateDirectory(dir);
+        }
+        checkOwnerAccess(dir);
+        Path marker = dir.resolve(MARKER);
+        if (Files.exists(marker)) {
+            return readStreamId(marker);
+        }
+        if (!isEmpty(dir)) {
+            throw new SpoolException(dir + " is not a wssink spool (it has files but no " + MARKER
+                    + "); name an empty or new directory");
+        }
+        if (!createIfMissing) {
+            throw new SpoolException("no spool at " + dir + " (the directory is empty)");
+        }
+        String streamId = UUID.randomUUID().toString();
+        writeMarker(dir, streamId);
+        return streamId;
+    }
+
+    static void createPrivateDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+            Files.setPosixFilePermissions(dir, DIR_MODE); // createDirectories obeys the umask
+        } catch (FileAlreadyExistsException e) {
+            throw new SpoolException("spool " + dir + " is not a directory", e);
+        } catch (IOException e) {
+            throw new SpoolException("cannot create spool directory " + dir + ": " + e, e);
+        }
+    }
+
+    /** Makes a file private; used for every file Chronicle creates, since it obeys the umask. */
+    static void makePrivate(Path file) {
+        try {
+            if (Files.isDirectory(file)) {
+                Files.setPosixFilePermissions(file, DIR_MODE);
+            } else if (Files.exists(file)) {
+                Files.setPosixFilePermissions(file, FILE_MODE);
+            }
+        } catch (IOException e) {
+            throw new SpoolException("cannot make " + file + " private: " + e, e);
+        }
+    }
+
+    /**
+     * Checks the owner's permission bits rather than asking the OS whether we may read: root may read anything,
+     * but a spool whose owner took its access away is damaged or not meant for us.
+     */
+    private static void checkOwnerAccess(Path dir) {
+        try {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+            if (!mode.containsAll(DIR_MODE) || !Files.isReadable(dir) || !Files.isWritable(dir)) {
+                throw new SpoolException("spool " + dir + " cannot be read and written (mode "
+                        + PosixFilePermissions.toString(mode) + "); it must be rwx for its owner");
+            }
+        } catch (IOException e) {
+            throw new SpoolException("cannot read spool directory " + dir + ": " + e, e);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new SpoolException("cannot list spool directory " + dir + ": " + e, e);
+        }
+    }
+
+    private static String readStreamId(Path marker) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(marker)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new SpoolException("spool marker " + marker + " vanished while opening", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SpoolException("cannot read spool marker " + marker + ": " + e, e);
+        }
+        if (!FORMAT.equals(p.getProperty("format"))) {
+            throw new SpoolException(marker + " is damaged or of an unknown format (format="
+                    + p.getProperty("format") + ", expected " + FORMAT + ")");
+        }
+        String id = p.getProperty("streamId", "");
+        try {
+            return UUID.fromString(id).toString();
+        } catch (IllegalArgumentException e) {
+            throw new SpoolException(marker + " is damaged: streamId '" + id + "' is not a UUID", e);
+        }
+    }
+
+    /** Writes the marker to a temporary file, syncs it and renames it into place, so it is whole or absent. */
+    private static void writeMarker(Path dir, String streamId) {
+        Properties p = new Properties();
+        p.setProperty("format", FORMAT);
+        p.setProperty("streamId", streamId);
+        Path tmp = dir.resolve(MARKER + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(FILE_MODE));
+                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                p.store(out, "wssink spool: do not edit; the stream id names this spool to receivers");
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.REPLACE_EXISTING);
+            }
+            makePrivate(dir.resolve(MARKER));
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException ignored) {
+                // some file systems cannot sync a directory; the rename is still atomic
+            }
+        } catch (IOException e) {
+            throw new SpoolException("cannot create spool marker in " + dir + ": " + e, e);
+        }
+    }
+}

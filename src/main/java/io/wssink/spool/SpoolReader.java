@@ -1,0 +1,62 @@
+package io.wssink.spool;
+
+import java.time.Instant;
+
+/**
+ * The forwarder's view of the spool: reads ahead of the acknowledgement cursor and moves it. Holds the spool's
+ * exclusive lock until closed. Not thread-safe: one thread reads and acks.
+ *
+ * <p>A new reader is positioned right after the cursor, in O(1) whatever the backlog.
+ */
+public interface SpoolReader extends AutoCloseable {
+
+    /**
+     * Reads the next record after the last one read, skipping (and quarantining) any that fail their CRC.
+     *
+     * @return true and {@code into} filled, or false when nothing more has been appended yet
+     */
+    boolean next(SpoolRecord into);
+
+    /** The id of the last record returned by {@link #next}, or the cursor right after a rewind. */
+    long lastReadId();
+
+    /** The highest acknowledged id, or {@link Spool#NONE}. */
+    long ackedId();
+
+    /**
+     * Moves the cursor forward to {@code id} (acks are cumulative) and persists it; a kill -9 at any instant leaves
+     * the old or the new value. An id at or below the cursor is ignored: acks are monotonic.
+     *
+     * @return the number of events this ack newly covered (0 if ignored)
+     * @throws IllegalArgumentException when {@code id} is past the last record read: no receiver can hold it
+     */
+    long ack(long id);
+
+    /** Positions reading right after the cursor again: what was read but not acked will be read again. */
+    void rewind();
+
+    /**
+     * Moves the cursor back so that everything after {@code id} is delivered again, and rewinds reading. Records
+     * already deleted by retention cannot come back.
+     */
+    void rewindCursorTo(long id);
+
+    /**
+     * The id to rewind to so that every event appended at or after {@code time} is sent again.
+     *
+     * @return that id, or the cursor itself when no retained event is older than {@code time}
+     */
+    long idBefore(Instant time);
+
+    /**
+     * Deletes the files whose every event is acknowledged. The cursor is persisted before, and the queue's
+     * directory listing refreshed after.
+     *
+     * @return how many files were deleted
+     */
+    int retain();
+
+    /** Releases the lock; the spool stays open. */
+    @Override
+    void close();
+}

@@ -1,0 +1,24 @@
+package io.wssink.spool;
+
+/**
+ * A snapshot of a spool's counters. The counters are shared by every process that appends to the spool and kept in
+ * the spool itself; a kill -9 between an append and its counter update can leave them one event apart, so they are
+ * figures to watch, not to reconcile. {@code backlogEvents} is counted from the queue's index and is exact.
+ *
+ * @param ackedId            the highest acknowledged id, or {@link Spool#NONE}
+ * @param backlogEvents      events appended after {@code ackedId}
+ * @param oldestUnackedAgeMillis age of the first event after {@code ackedId}, or 0 when the backlog is empty
+ */
+public record SpoolStats(
+        String streamId,
+        long appendedEvents,
+        long appendedBytes,
+        long ackedId,
+        long lastId,
+        long backlogEvents,
+        long backlogBytes,
+        long oldestUnackedAgeMillis,
+        long droppedEvents,
+        long corruptRecords,
+        long diskBytes) {
+}

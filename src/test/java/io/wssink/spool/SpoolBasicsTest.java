@@ -1,0 +1,119 @@
+package io.wssink.spool;
+
+import io.wssink.testing.Spools;
+import io.wssink.testing.Spools.Event;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SpoolBasicsTest {
+    @TempDir
+    Path tmp;
+
+    private SpoolConfig.Builder config() {
+        return SpoolConfig.builder(tmp.resolve("spool")).blockSize(1 << 20).maxSpoolBytes(64L << 20).maxEventBytes(1 << 16);
+    }
+
+    @Test
+    void appendedEventsAreReadBackInOrderWithTheirKindAndExactBytes() {
+        try (Spool spool = Spool.open(config().build())) {
+            long a = spool.append("héllo \uD83D\uDE00");
+            long b = spool.append(new byte[] {0, 1, 2, (byte) 255}, 0, 4);
+            long c = spool.append(ByteBuffer.allocateDirect(3).put(new byte[] {7, 8, 9}).flip());
+            assertTrue(a < b && b < c, "ids strictly increase");
+            try (SpoolReader reader = spool.openReader()) {
+                SpoolRecord r = new SpoolRecord();
+                assertTrue(reader.next(r));
+                assertEquals(a, r.id());
+                assertEquals(EventKind.TEXT, r.kind());
+                assertArrayEquals("héllo \uD83D\uDE00".getBytes(StandardCharsets.UTF_8), r.payloadCopy());
+                assertTrue(reader.next(r));
+                assertEquals(EventKind.BINARY, r.kind());
+                assertArrayEquals(new byte[] {0, 1, 2, (byte) 255}, r.payloadCopy());
+                assertTrue(reader.next(r));
+                assertEquals(c, r.id());
+                assertArrayEquals(new byte[] {7, 8, 9}, r.payloadCopy());
+                assertFalse(reader.next(r));
+            }
+        }
+    }
+
+    @Test
+    void aReopenedReaderResumesRightAfterTheCursorAndRewindReturnsTheInFlightTail() {
+        long[] ids = new long[10];
+        try (Spool spool = Spool.open(config().build())) {
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = spool.append("e" + i);
+            }
+            try (SpoolReader reader = spool.openReader()) {
+                assertEquals(10, Spools.readAll(reader).size());
+                assertEquals(4, reader.ack(ids[3]));
+                assertEquals(0, reader.ack(ids[1]), "a lower ack is ignored");
+                reader.rewind();
+                assertEquals(List.of("e4", "e5", "e6", "e7", "e8", "e9"), texts(Spools.readAll(reader)));
+                assertThrows(IllegalArgumentException.class, () -> reader.ack(ids[9] + 1));
+            }
+        }
+        try (Spool spool = Spool.open(config().build())) {
+            assertEquals(ids[3], spool.ackedId());
+            assertEquals(List.of("e4", "e5", "e6", "e7", "e8", "e9"), texts(Spools.readAll(spool)));
+            SpoolStats stats = spool.stats();
+            assertEquals(6, stats.backlogEvents());
+            assertEquals(10, stats.appendedEvents());
+            assertEquals(6 * (RecordCodec.HEADER_BYTES + 2), stats.backlogBytes());
+        }
+    }
+
+    @Test
+    void theStreamIdIsMadeOnceAndKept() {
+        String id;
+        try (Spool spool = Spool.open(config().build())) {
+            id = spool.streamId();
+            assertDoesNotThrow(() -> java.util.UUID.fromString(id));
+        }
+        try (Spool spool = Spool.open(config().build())) {
+            assertEquals(id, spool.streamId());
+        }
+        try (Spool other = Spool.open(SpoolConfig.builder(tmp.resolve("other")).blockSize(1 << 20)
+                .maxSpoolBytes(8L << 20).maxEventBytes(1 << 10).build())) {
+            assertNotEquals(id, other.streamId(), "a new spool is a new stream");
+        }
+    }
+
+    @Test
+    void spoolFilesArePrivate() throws Exception {
+        try (Spool spool = Spool.open(config().build())) {
+            spool.append("secret");
+            try (Stream<Path> files = Files.walk(spool.directory())) {
+                for (Path p : files.toList()) {
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                    assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", mode, p.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void anOversizedEventIsRefusedClearlyAndNothingIsWritten() {
+        try (Spool spool = Spool.open(config().maxEventBytes(1000).build())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> spool.append(new byte[1001], 0, 1001));
+            assertTrue(e.getMessage().contains("exceeds maxEventBytes 1000"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> spool.append("é".repeat(501)));
+            assertEquals(0, spool.stats().appendedEvents());
+        }
+    }
+
+    private static List<String> texts(List<Event> events) {
+        return events.stream().map(Event::text).toList();
+    }
+}

@@ -31,11 +31,13 @@ final class ChronicleSpool implements Spool {
     private final String streamId;
     private final SingleChronicleQueue queue;
     private final SpoolCounters counters;
+    private final CycleFiles cycleFiles;
     private final SpoolCapacity capacity;
     private final RecordCodec codec = new RecordCodec();
     private final TextEncoder textEncoder = new TextEncoder();
     private final ScheduledExecutorService syncTimer;
     private ExcerptAppender appender;
+    private int appenderCycle = Integer.MIN_VALUE;
     private boolean unsynced;
     private long lastSyncNanos;
     private boolean closed;
@@ -46,7 +48,8 @@ final class ChronicleSpool implements Spool {
         this.streamId = streamId;
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
-        this.capacity = new SpoolCapacity(queue.file().toPath(), config.maxSpoolBytes(), config.minFreeDiskBytes(),
+        this.cycleFiles = new CycleFiles(queue);
+        this.capacity = new SpoolCapacity(cycleFiles, config.maxSpoolBytes(), config.minFreeDiskBytes(),
                 config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
             long every = config.durability().interval().toNanos();
@@ -156,6 +159,10 @@ final class ChronicleSpool implements Spool {
     private long appended(int payloadLength) {
         long recordBytes = RecordCodec.HEADER_BYTES + payloadLength;
         long id = appender.lastIndexAppended();
+        if (appender.cycle() != appenderCycle) {
+            appenderCycle = appender.cycle();
+            SpoolDirectory.makePrivate(appender.currentFile().toPath()); // Chronicle's listener misses new files
+        }
         capacity.appended(recordBytes);
         counters.appendedEvents.addAtomicValue(1);
         counters.appendedBytes.addAtomicValue(recordBytes);
@@ -177,7 +184,7 @@ final class ChronicleSpool implements Spool {
         if (closed) {
             throw new IllegalStateException("spool " + directory + " is closed");
         }
-        if (capacity.hasRoomFor(recordBytes)) {
+        if (capacity.hasRoomFor(recordBytes, queue.cycle())) {
             return true;
         }
         switch (config.fullPolicy()) {
@@ -188,7 +195,7 @@ final class ChronicleSpool implements Spool {
             case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
             case BLOCK -> {
                 long deadline = System.nanoTime() + config.blockTimeout().toNanos();
-                while (!capacity.hasRoomFor(recordBytes)) {
+                while (!capacity.hasRoomFor(recordBytes, queue.cycle())) {
                     if (System.nanoTime() - deadline >= 0) {
                         throw new SpoolFullException("spool full for " + config.blockTimeout() + ": "
                                 + capacity.fullReason());
@@ -328,8 +335,8 @@ final class ChronicleSpool implements Spool {
         return counters;
     }
 
-    Path queueDirectory() {
-        return queue.file().toPath();
+    CycleFiles cycleFiles() {
+        return cycleFiles;
     }
 
     @Override

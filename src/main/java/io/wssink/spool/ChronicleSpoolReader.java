@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
 final class ChronicleSpoolReader implements SpoolReader {
@@ -33,6 +31,8 @@ final class ChronicleSpoolReader implements SpoolReader {
     private int inFlightSize;
     private byte[] buffer = new byte[4096];
     private long lastReadId;
+    /** Records stepped over by the last rewind: 1 on the indexed path; tests hold it to that. */
+    int lastRewindSteps;
     private boolean closed;
 
     ChronicleSpoolReader(ChronicleSpool spool, SpoolLock lock) {
@@ -135,7 +135,9 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightSize = 0;
         inFlightHead = 0;
         lastReadId = cursor;
+        lastRewindSteps = 0;
         if (cursor != Spool.NONE && tailer.moveToIndex(cursor)) {
+            lastRewindSteps = 1;
             try (DocumentContext ignored = tailer.readingDocument()) {
                 return; // steps over the cursor's own record, delivered already: O(1) through Chronicle's index
             }
@@ -152,6 +154,7 @@ final class ChronicleSpoolReader implements SpoolReader {
                     dc.rollbackOnClose(); // leave it to be read by next()
                     return;
                 }
+                lastRewindSteps++;
             }
         }
     }
@@ -199,19 +202,25 @@ final class ChronicleSpoolReader implements SpoolReader {
             return 0;
         }
         RollCycle roll = queue.rollCycle();
-        // Files before the cursor's cycle hold only acked events; the cursor's own cycle holds the cursor record,
-        // which rewind needs, and the reader never reads behind the cursor.
-        int keepFrom = roll.toCycle(cursor);
+        // Files before the cursor's cycle hold only acked events. The cursor's own file goes too once the cursor is
+        // its last record and a later file exists; rewind then finds the next record from the start, in one step.
+        int cursorCycle = roll.toCycle(cursor);
+        int keepFrom = cursorCycle;
+        if (cursorCycle < queue.lastCycle()) {
+            try (ExcerptTailer t = queue.createTailer()) {
+                if (roll.toSequenceNumber(cursor) == t.excerptsInCycle(cursorCycle) - 1) {
+                    keepFrom = cursorCycle + 1;
+                }
+            }
+        }
         int first = queue.firstCycle();
         if (first == Integer.MAX_VALUE || first >= keepFrom) {
             return 0;
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
-        DateTimeFormatter names = DateTimeFormatter.ofPattern(roll.format()).withZone(ZoneOffset.UTC);
         int deleted = 0;
         for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
-            Path file = queue.file().toPath().resolve(names.format(
-                    Instant.ofEpochMilli(queue.epoch() + cycle * roll.lengthInMillis())) + ".cq4");
+            Path file = spool.cycleFiles().fileFor(cycle);
             try {
                 if (Files.deleteIfExists(file)) {
                     deleted++;

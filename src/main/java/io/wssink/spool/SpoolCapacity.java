@@ -11,7 +11,8 @@ import java.nio.file.Path;
  *
  * <p>Chronicle grows its files a block at a time, so the bytes the spool takes on disk are measured by listing the
  * cycle files, then estimated by adding what was appended since. The measure is taken again after a quarter block
- * of appends (so a new block is never mapped unseen), and whenever the estimate says "full" (acks may have freed
+ * of appends, when a new cycle starts (Chronicle maps a whole block for each new cycle file, however little goes
+ * into it, so a block is counted for it in advance), and whenever the estimate says "full" (acks may have freed
  * files since). The same measure checks the file system's free space: Chronicle maps blocks of sparse files, and
  * writing into a block the disk cannot back kills the JVM with SIGBUS, so the spool stops short of that.
  * Appends by other processes are seen at the next measure. Thread-safe.
@@ -19,26 +20,39 @@ import java.nio.file.Path;
 final class SpoolCapacity {
     private static final long MIN_REMEASURE_NANOS = 2_000_000;
 
+    private final CycleFiles cycleFiles;
     private final Path queueDir;
     private final long maxBytes;
     private final long minFreeDisk;
     private final long remeasureAfter;
+    private final long blockSize;
+    private int measuredCycle = Integer.MIN_VALUE;
+    /** Whether the current cycle's file was missing at the last measure: it will take a whole file. */
+    private boolean cycleFileMissing;
     private long measuredBytes;
     private long freeDiskBytes;
     private long appendedSinceMeasure;
     private long lastMeasureNanos;
 
-    SpoolCapacity(Path queueDir, long maxBytes, long minFreeDisk, long blockSize) {
-        this.queueDir = queueDir;
+    SpoolCapacity(CycleFiles cycleFiles, long maxBytes, long minFreeDisk, long blockSize) {
+        this.cycleFiles = cycleFiles;
+        this.queueDir = cycleFiles.directory();
         this.maxBytes = maxBytes;
         this.minFreeDisk = minFreeDisk;
         this.remeasureAfter = Math.max(4096, blockSize / 4);
+        this.blockSize = blockSize;
         measure();
     }
 
-    /** Whether {@code recordBytes} more fit; call {@link #appended(long)} after writing them. */
-    synchronized boolean hasRoomFor(long recordBytes) {
-        if (appendedSinceMeasure >= remeasureAfter) {
+    /**
+     * Whether {@code recordBytes} more fit into {@code cycle}, the queue's current cycle; call {@link #appended(long)}
+     * after writing them.
+     */
+    synchronized boolean hasRoomFor(long recordBytes, int cycle) {
+        if (cycle != measuredCycle) {
+            measuredCycle = cycle;
+            measure();
+        } else if (appendedSinceMeasure >= remeasureAfter) {
             measure();
         }
         if (fits(recordBytes)) {
@@ -60,7 +74,7 @@ final class SpoolCapacity {
             return "the disk holding " + queueDir + " has " + freeDiskBytes + " bytes free, below the floor of "
                     + minFreeDisk;
         }
-        return "the spool takes " + (measuredBytes + appendedSinceMeasure) + " bytes of its limit " + maxBytes;
+        return "the spool takes " + estimate() + " bytes of its limit " + maxBytes;
     }
 
     synchronized long diskBytes() {
@@ -69,7 +83,11 @@ final class SpoolCapacity {
     }
 
     private boolean fits(long recordBytes) {
-        return measuredBytes + appendedSinceMeasure + recordBytes <= maxBytes && freeDiskBytes >= minFreeDisk;
+        return estimate() + recordBytes <= maxBytes && freeDiskBytes >= minFreeDisk;
+    }
+
+    private long estimate() {
+        return measuredBytes + appendedSinceMeasure + (cycleFileMissing ? SpoolConfig.fileBytes(blockSize) : 0);
     }
 
     private void measure() {
@@ -87,6 +105,7 @@ final class SpoolCapacity {
         } catch (IOException e) {
             throw new SpoolException("cannot measure spool " + queueDir + ": " + e, e);
         }
+        cycleFileMissing = measuredCycle != Integer.MIN_VALUE && !Files.exists(cycleFiles.fileFor(measuredCycle));
         measuredBytes = total;
         appendedSinceMeasure = 0;
         lastMeasureNanos = System.nanoTime();

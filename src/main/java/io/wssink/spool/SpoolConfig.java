@@ -9,6 +9,7 @@ public final class SpoolConfig {
     public static final long DEFAULT_MAX_SPOOL_BYTES = 1L << 30;
     public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
     public static final long DEFAULT_BLOCK_SIZE = 16L << 20;
+    public static final long MIN_BLOCK_SIZE = 1L << 20;
 
     private final Path directory;
     private final Durability durability;
@@ -32,14 +33,24 @@ public final class SpoolConfig {
         this.blockSize = b.blockSize;
         this.minFreeDiskBytes = b.minFreeDiskBytes >= 0 ? b.minFreeDiskBytes : 4 * b.blockSize;
         this.createIfMissing = b.createIfMissing;
+        if (blockSize < MIN_BLOCK_SIZE || Long.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("blockSize must be a power of two of at least 1 MiB (Chronicle's"
+                    + " smallest), not " + blockSize);
+        }
         if (maxEventBytes <= 0 || maxEventBytes > blockSize / 4) {
             throw new IllegalArgumentException("maxEventBytes must be in 1.." + blockSize / 4
                     + " (a quarter of blockSize " + blockSize + "), not " + maxEventBytes);
         }
-        if (maxSpoolBytes < 2 * blockSize) {
+        if (maxSpoolBytes < 3 * fileBytes(blockSize)) {
             throw new IllegalArgumentException("maxSpoolBytes (" + maxSpoolBytes
-                    + ") must hold at least two blocks of blockSize " + blockSize);
+                    + ") must hold at least three files of " + fileBytes(blockSize) + " bytes (blockSize " + blockSize
+                    + " and its overlap)");
         }
+    }
+
+    /** What one cycle file takes on disk at least: Chronicle maps a block plus a quarter block of overlap. */
+    public static long fileBytes(long blockSize) {
+        return blockSize + blockSize / 4;
     }
 
     public static Builder builder(Path directory) {

@@ -84,7 +84,7 @@ class SpoolBasicsTest {
             assertEquals(id, spool.streamId());
         }
         try (Spool other = Spool.open(SpoolConfig.builder(tmp.resolve("other")).blockSize(1 << 20)
-                .maxSpoolBytes(8L << 20).maxEventBytes(1 << 10).build())) {
+                .maxSpoolBytes(16L << 20).maxEventBytes(1 << 10).build())) {
             assertNotEquals(id, other.streamId(), "a new spool is a new stream");
         }
     }

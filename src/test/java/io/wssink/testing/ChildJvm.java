@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildJvm implements AutoCloseable {
     private final Process process;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> lines = new ArrayList<>();
     private final Thread pump;
 
     private ChildJvm(Process process) {
@@ -51,7 +50,9 @@ public final class ChildJvm implements AutoCloseable {
             int c;
             while ((c = r.read()) != -1) {
                 if (c == '\n') {
-                    lines.add(line.toString());
+                    synchronized (lines) {
+                        lines.add(line.toString());
+                    }
                     line.setLength(0);
                 } else {
                     line.append((char) c);
@@ -62,9 +63,18 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** The whole lines printed so far. */
+    /** A copy of the whole lines printed so far. */
     public List<String> lines() {
-        return lines;
+        synchronized (lines) {
+            return new ArrayList<>(lines);
+        }
+    }
+
+    /** How many whole lines were printed so far. */
+    public int lineCount() {
+        synchronized (lines) {
+            return lines.size();
+        }
     }
 
     public boolean isAlive() {

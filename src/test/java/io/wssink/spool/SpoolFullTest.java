@@ -1,0 +1,74 @@
+package io.wssink.spool;
+
+import io.wssink.testing.Spools;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Each policy when the spool holds maxSpoolBytes. Cycle files take a block each, so a few seconds fill it. */
+class SpoolFullTest {
+    @TempDir
+    Path tmp;
+
+    private SpoolConfig.Builder small(FullPolicy policy) {
+        return SpoolConfig.builder(tmp.resolve("spool")).rollPeriod(RollPeriod.TEST_SECONDLY).blockSize(1 << 20)
+                .maxSpoolBytes(4 << 20).maxEventBytes(1 << 10).fullPolicy(policy).blockTimeout(Duration.ofMillis(200));
+    }
+
+    /** Appends until the spool refuses, across cycles; returns how many were accepted. */
+    private static int fill(Spool failing) {
+        int[] accepted = {0};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            try {
+                failing.append("fill-" + accepted[0]);
+                accepted[0]++;
+                return false;
+            } catch (SpoolFullException e) {
+                assertTrue(e.getMessage().startsWith("spool full: the spool takes"), e.getMessage());
+                return true;
+            }
+        });
+        return accepted[0];
+    }
+
+    @Test
+    void failThrowsAtOnceAndDropNewestCountsWhatItDiscards() {
+        try (Spool failing = Spool.open(small(FullPolicy.FAIL).build());
+             Spool dropping = Spool.open(small(FullPolicy.DROP_NEWEST).build())) {
+            int accepted = fill(failing);
+            assertTrue(accepted > 0);
+            assertEquals(Spool.DROPPED, dropping.append("dropped-1"));
+            assertEquals(Spool.DROPPED, dropping.append(new byte[10], 0, 10));
+            assertEquals(2, dropping.stats().droppedEvents());
+            assertEquals(accepted, Spools.readAll(failing).size(), "nothing dropped was written");
+        }
+    }
+
+    @Test
+    void blockWaitsForAcknowledgementsToFreeSpaceAndTimesOutClearly() throws Exception {
+        try (Spool failing = Spool.open(small(FullPolicy.FAIL).build());
+             Spool timingOut = Spool.open(small(FullPolicy.BLOCK).build());
+             Spool blocking = Spool.open(small(FullPolicy.BLOCK).blockTimeout(Duration.ofSeconds(60)).build())) {
+            fill(failing);
+            SpoolFullException e = assertThrows(SpoolFullException.class, () -> timingOut.append("late"));
+            assertTrue(e.getMessage().startsWith("spool full for PT0.2S"), e.getMessage());
+
+            CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> blocking.append("waited"));
+            assertFalse(blocked.isDone());
+            try (SpoolReader reader = failing.openReader()) {
+                List<io.wssink.testing.Spools.Event> all = Spools.readAll(reader);
+                reader.ack(all.get(all.size() - 1).id());
+                assertTrue(reader.retain() > 0);
+            }
+            long id = await().atMost(Duration.ofSeconds(30)).until(() -> blocked.getNow(null), v -> v != null);
+            assertTrue(id > 0, "the blocked append went through once acks freed files");
+        }
+    }
+}

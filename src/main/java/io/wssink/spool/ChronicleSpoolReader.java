@@ -29,6 +29,7 @@ final class ChronicleSpoolReader implements SpoolReader {
     private long[] inFlightBytes = new long[1024];
     private int inFlightHead;
     private int inFlightSize;
+    private long inFlightTotal;
     private byte[] buffer = new byte[4096];
     private long lastReadId;
     /** Records stepped over by the last rewind: 1 on the indexed path; tests hold it to that. */
@@ -94,6 +95,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightIds[tail] = id;
         inFlightBytes[tail] = bytes;
         inFlightSize++;
+        inFlightTotal += bytes;
     }
 
     @Override
@@ -125,8 +127,33 @@ final class ChronicleSpoolReader implements SpoolReader {
             inFlightSize--;
             events++;
         }
+        inFlightTotal -= bytes;
         counters.ackedBytes.addAtomicValue(bytes);
         return events;
+    }
+
+    @Override
+    public long inFlightBytes() {
+        return inFlightTotal;
+    }
+
+    @Override
+    public long lastAppendedId() {
+        long last = queue.lastIndex();
+        return last == -1 ? Spool.NONE : last;
+    }
+
+    @Override
+    public void skipTo(long id) {
+        if (Long.compareUnsigned(id, ackedId()) <= 0) {
+            return;
+        }
+        if (Long.compareUnsigned(id, lastAppendedId()) > 0) {
+            throw new IllegalArgumentException("cannot skip to " + Long.toUnsignedString(id)
+                    + ": past the last record appended " + Long.toUnsignedString(lastAppendedId()));
+        }
+        counters.ackCursor.setOrderedValue(id);
+        rewind();
     }
 
     @Override
@@ -134,6 +161,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         long cursor = ackedId();
         inFlightSize = 0;
         inFlightHead = 0;
+        inFlightTotal = 0;
         lastReadId = cursor;
         lastRewindSteps = 0;
         if (cursor != Spool.NONE && tailer.moveToIndex(cursor)) {

@@ -32,6 +32,20 @@ public interface SpoolReader extends AutoCloseable {
      */
     long ack(long id);
 
+    /** Bytes of the records read and not yet acked: what is in flight. */
+    long inFlightBytes();
+
+    /** The id of the last record appended to the spool by anyone, or {@link Spool#NONE} when it is empty. */
+    long lastAppendedId();
+
+    /**
+     * The receiver already holds everything up to {@code id} (its resume ack): moves the cursor forward to it, even
+     * past what was read, and rewinds reading to after it. An id at or below the cursor is ignored.
+     *
+     * @throws IllegalArgumentException when {@code id} is past the last record appended
+     */
+    void skipTo(long id);
+
     /** Positions reading right after the cursor again: what was read but not acked will be read again. */
     void rewind();
 

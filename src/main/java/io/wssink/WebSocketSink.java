@@ -1,0 +1,230 @@
+package io.wssink;
+
+import io.wssink.forward.Forwarder;
+import io.wssink.spool.Durability;
+import io.wssink.spool.FullPolicy;
+import io.wssink.spool.RollPeriod;
+import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
+import io.wssink.transport.InboundMessage;
+import io.wssink.transport.Mode;
+import io.wssink.transport.TransportConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A sink that never loses an event: {@code write} appends to an on-disk spool and returns the event's id; a
+ * forwarder delivers the spool to a WebSocket endpoint, over reconnects, endpoint outages and restarts of this
+ * process. See README.md for the guarantees and docs/PROTOCOL.md for the wire contract.
+ *
+ * <pre>{@code
+ * try (WebSocketSink sink = WebSocketSink.builder()
+ *         .url("ws://127.0.0.1:8080/events")
+ *         .spool(Path.of("/var/lib/myapp/wssink"))
+ *         .build()) {
+ *     long id = sink.write("{\"step\":1}");
+ *     sink.acked(id).get(10, TimeUnit.SECONDS); // only if the caller needs to know it arrived
+ * }
+ * }</pre>
+ */
+public final class WebSocketSink implements Sink {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSink.class);
+
+    private final Spool spool;
+    private final Forwarder forwarder;
+    private final ExecutorService listenerThread;
+    private final Duration drainTimeout;
+    private volatile MessageListener listener;
+    private volatile boolean closed;
+
+    private WebSocketSink(Builder b) {
+        TransportConfig transport = b.transport.build();
+        SpoolConfig spoolConfig = b.spool.build();
+        this.drainTimeout = b.drainTimeout;
+        this.listener = b.listener;
+        this.listenerThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "wssink-messages");
+            t.setDaemon(true);
+            return t;
+        });
+        this.spool = Spool.open(spoolConfig);
+        try {
+            this.forwarder = new Forwarder(spool, transport, this::deliver);
+        } catch (RuntimeException e) {
+            spool.close();
+            listenerThread.shutdownNow();
+            throw e;
+        }
+        forwarder.start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Appends a text event to the spool and returns its id; never waits for the network.
+     *
+     * @return the id, or {@link Spool#DROPPED} when the spool is full and the policy is DROP_NEWEST
+     * @throws io.wssink.spool.SpoolFullException when the spool is full and the policy says so
+     * @throws IllegalArgumentException           when the event is larger than maxEventBytes
+     */
+    @Override
+    public long write(CharSequence text) {
+        long id = spool.append(text);
+        forwarder.wake();
+        return id;
+    }
+
+    @Override
+    public long write(byte[] bytes) {
+        long id = spool.append(bytes, 0, bytes.length);
+        forwarder.wake();
+        return id;
+    }
+
+    @Override
+    public long write(ByteBuffer bytes) {
+        long id = spool.append(bytes);
+        forwarder.wake();
+        return id;
+    }
+
+    /**
+     * Completes once the receiver acknowledged {@code id} (in raw mode: once it was written to the socket). Fails if
+     * the sink closes first; the event stays in the spool.
+     */
+    public CompletableFuture<Void> acked(long id) {
+        return forwarder.acked(id);
+    }
+
+    /** Sets who receives the receiver's application messages; they arrive in order on a thread of the sink's own. */
+    public void onMessage(MessageListener listener) {
+        this.listener = listener;
+    }
+
+    private void deliver(InboundMessage message) {
+        MessageListener l = listener;
+        if (l != null) {
+            listenerThread.execute(() -> {
+                try {
+                    l.onMessage(message);
+                } catch (RuntimeException e) {
+                    log.warn("message listener failed; the next message is delivered all the same", e);
+                }
+            });
+        }
+    }
+
+    public SinkStatus status() {
+        Forwarder.Status s = forwarder.status();
+        return new SinkStatus(s.state, s.mode, s.rawFallback, s.url, s.connections, s.failedAttempts,
+                s.protocolErrors, s.lastError, spool.stats());
+    }
+
+    /** The stream id: a UUID that names this spool to receivers. */
+    public String streamId() {
+        return spool.streamId();
+    }
+
+    /**
+     * Stops forwarding: waits up to the drain timeout for acks of what is in flight, closes the connection with
+     * 1000 and closes the spool. Whatever was not acknowledged is delivered by the next sink on the same spool.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        forwarder.close(drainTimeout.toMillis());
+        listenerThread.shutdown();
+        try {
+            listenerThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        spool.close();
+    }
+
+    /** Settings of a {@link WebSocketSink}; every time is a {@link Duration}. */
+    public static final class Builder {
+        private final TransportConfig.Builder transport = TransportConfig.builder();
+        private SpoolConfig.Builder spool;
+        private Duration drainTimeout = Duration.ofSeconds(5);
+        private MessageListener listener;
+        private Durability durability;
+        private Long maxSpoolBytes;
+        private FullPolicy fullPolicy;
+        private Duration blockTimeout;
+        private Integer maxEventBytes;
+        private RollPeriod rollPeriod;
+
+        private Builder() {
+        }
+
+        /** An endpoint, ws:// or wss://; several are tried in order, moving on after a failure. */
+        public Builder url(String url) { transport.url(url); return this; }
+        public Builder url(URI url) { transport.url(url); return this; }
+        /** The spool directory: created on first use (0700); one forwarding sink per directory at a time. */
+        public Builder spool(Path directory) { spool = SpoolConfig.builder(Objects.requireNonNull(directory)); return this; }
+        public Builder mode(Mode mode) { transport.mode(mode); return this; }
+        /** An extra handshake header, e.g. Authorization; its value is never logged. */
+        public Builder header(String name, String value) { transport.header(name, value); return this; }
+        /** A PEM file of CA certificates to trust for wss:// (the JDK's trust store otherwise). */
+        public Builder trustCertificates(Path pem) { transport.trustCertificates(pem); return this; }
+        /** Trust any certificate and skip hostname verification. Warned about at every start. */
+        public Builder insecure(boolean insecure) { transport.insecure(insecure); return this; }
+        public Builder connectTimeout(Duration d) { transport.connectTimeout(d); return this; }
+        public Builder handshakeTimeout(Duration d) { transport.handshakeTimeout(d); return this; }
+        /** Capped exponential backoff with full jitter between failed attempts. */
+        public Builder backoff(Duration initial, Duration max) { transport.backoff(initial, max); return this; }
+        /** How long a connection must stay up before the backoff starts from the beginning again. */
+        public Builder backoffResetAfter(Duration d) { transport.backoffResetAfter(d); return this; }
+        public Builder ping(Duration interval, Duration timeout) { transport.ping(interval, timeout); return this; }
+        public Builder maxFrameBytes(int n) { transport.maxFrameBytes(n); return this; }
+        public Builder maxInFlightBytes(long n) { transport.maxInFlightBytes(n); return this; }
+        /** The largest application message accepted from the receiver (larger closes with 1009). */
+        public Builder maxMessageBytes(int n) { transport.maxMessageBytes(n); return this; }
+        public Builder compression(boolean on) { transport.compression(on); return this; }
+        public Builder resumeAckWait(Duration d) { transport.resumeAckWait(d); return this; }
+        public Builder failbackAfter(Duration d) { transport.failbackAfter(d); return this; }
+        public Builder drainTimeout(Duration d) { drainTimeout = Objects.requireNonNull(d); return this; }
+        public Builder onMessage(MessageListener l) { listener = l; return this; }
+        public Builder durability(Durability d) { durability = d; return this; }
+        public Builder maxSpoolBytes(long n) { maxSpoolBytes = n; return this; }
+        public Builder fullPolicy(FullPolicy p) { fullPolicy = p; return this; }
+        public Builder blockTimeout(Duration d) { blockTimeout = d; return this; }
+        public Builder maxEventBytes(int n) { maxEventBytes = n; return this; }
+        public Builder rollPeriod(RollPeriod p) { rollPeriod = p; return this; }
+
+        /**
+         * Opens the spool and starts forwarding.
+         *
+         * @throws IllegalArgumentException          for a missing or invalid setting
+         * @throws io.wssink.spool.SpoolException    when the spool cannot be opened or is held by another sink
+         */
+        public WebSocketSink build() {
+            if (spool == null) {
+                throw new IllegalArgumentException("a spool directory is needed: builder().spool(path)");
+            }
+            if (durability != null) spool.durability(durability);
+            if (maxSpoolBytes != null) spool.maxSpoolBytes(maxSpoolBytes);
+            if (fullPolicy != null) spool.fullPolicy(fullPolicy);
+            if (blockTimeout != null) spool.blockTimeout(blockTimeout);
+            if (maxEventBytes != null) spool.maxEventBytes(maxEventBytes);
+            if (rollPeriod != null) spool.rollPeriod(rollPeriod);
+            return new WebSocketSink(this);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.wssink.transport;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The wssink.v1 side of one connection, after Netty's WebSocket handshake: decides the mode from the negotiated
+ * subprotocol, tells acks from application messages, keeps the link alive with pings and gives up on a link that has
+ * gone silent, and reports each connection's end once, with its cause.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private final Connection connection;
+    private final WsClient client;
+    private final long pingIntervalNanos;
+    private final long silenceNanos;
+    private final String silenceText;
+
+    ClientHandler(Connection connection, WsClient client, TransportConfig config) {
+        this.connection = connection;
+        this.client = client;
+        this.pingIntervalNanos = config.pingInterval().toNanos();
+        this.silenceNanos = config.pingInterval().plus(config.pingTimeout()).toNanos();
+        this.silenceText = "nothing received for " + (config.pingInterval().plus(config.pingTimeout()).toMillis())
+                + " ms (no pong, ack or data): the link is half-open or the receiver is stuck";
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            String selected = client.selectedSubprotocol(ctx);
+            connection.mode = WireFormat.SUBPROTOCOL.equals(selected) ? Mode.ACK : Mode.RAW;
+            ctx.pipeline().addBefore(ctx.name(), "idle",
+                    new IdleStateHandler(silenceNanos, pingIntervalNanos, 0, TimeUnit.NANOSECONDS));
+            connection.events().opened(connection);
+        } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            connection.fail("handshake-timeout", "the WebSocket handshake timed out");
+        } else if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.WRITER_IDLE) {
+                ctx.writeAndFlush(new PingWebSocketFrame());
+            } else if (idle.state() == IdleState.READER_IDLE) {
+                connection.fail("silent", silenceText);
+                ctx.close();
+            }
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof TextWebSocketFrame text) {
+                onText(text.text());
+            } else if (msg instanceof BinaryWebSocketFrame binary) {
+                connection.events().message(new InboundMessage(false, ByteBufUtil.getBytes(binary.content())));
+            } else if (msg instanceof CloseWebSocketFrame close) {
+                connection.fail("closed-by-receiver", "the receiver closed the connection: " + close.statusCode()
+                        + (close.reasonText().isEmpty() ? "" : " " + close.reasonText()));
+                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(f -> ctx.close());
+            } else if (!(msg instanceof PongWebSocketFrame) && msg instanceof WebSocketFrame) {
+                connection.fail("unexpected-frame", "unexpected frame " + msg.getClass().getSimpleName());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onText(String text) {
+        if (connection.mode != Mode.ACK) {
+            connection.events().message(new InboundMessage(true, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return;
+        }
+        Acks.Parsed parsed = Acks.parse(text);
+        switch (parsed.kind()) {
+            case ACK -> connection.events().ack(connection, parsed.id());
+            case MALFORMED_ACK -> {
+                connection.fail("protocol-error", "protocol error: " + parsed.problem());
+                connection.close(1002, "malformed ack");
+            }
+            case NOT_AN_ACK -> connection.events().message(
+                    new InboundMessage(true, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        connection.events().writabilityChanged(connection);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException) {
+            connection.fail("message-too-big", "the receiver sent a message larger than maxMessageBytes");
+            connection.close(1009, "message too big");
+            return;
+        }
+        if (cause instanceof CorruptedFrameException) {
+            connection.fail("protocol-error", "the receiver sent a malformed frame: " + cause.getMessage());
+        } else {
+            String[] kindAndText = WsClient.describe(cause);
+            connection.fail(kindAndText[0], kindAndText[1]);
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        client.ended(connection);
+        super.channelInactive(ctx);
+    }
+}

@@ -1,0 +1,30 @@
+package io.wssink.transport;
+
+/**
+ * What a connection reports, from Netty's event loop: implementations must return quickly and never block (hand the
+ * work to another thread). For each connect attempt, {@link #closed} comes exactly once, last.
+ */
+public interface ConnectionEvents {
+    /** The handshake succeeded; {@link Connection#mode()} is {@link Mode#ACK} or {@link Mode#RAW}. */
+    void opened(Connection connection);
+
+    /** A well-formed ack in ack mode; whether its id is acceptable is the caller's to judge. */
+    void ack(Connection connection, long id);
+
+    /** Raw mode: the frame carrying event {@code id}, and all before it, was written to the socket. */
+    void written(Connection connection, long id);
+
+    /** An application message, in the order received. */
+    void message(InboundMessage message);
+
+    /** The channel became writable or unwritable. */
+    void writabilityChanged(Connection connection);
+
+    /**
+     * The attempt failed or the connection ended.
+     *
+     * @param failure why, in one line fit for a log (no secrets), or null after an orderly close by this side
+     * @param kind    a stable category of the failure, to log each kind once and count the rest
+     */
+    void closed(Connection connection, String kind, String failure);
+}

@@ -1,0 +1,217 @@
+package io.wssink.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * The Netty WebSocket client: one event loop thread (epoll where available), TLS with hostname verification, the
+ * wssink.v1 subprotocol offer and the {@code Wssink-Stream} header. {@link #connect} starts one attempt; its outcome
+ * and the connection's whole life arrive through {@link ConnectionEvents}.
+ */
+public final class WsClient implements AutoCloseable {
+    private final TransportConfig config;
+    private final String streamId;
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelType;
+    private final SslContext ssl;
+
+    public WsClient(TransportConfig config, String streamId) {
+        this.config = config;
+        this.streamId = streamId;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
+            Thread t = new Thread(r, "wssink-io");
+            t.setDaemon(true);
+            return t;
+        }, io);
+        this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.ssl = config.urls().stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("wss")) ? sslContext(config) : null;
+    }
+
+    private static SslContext sslContext(TransportConfig config) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (config.insecure()) {
+                b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else {
+                if (config.trustCertificates() != null) {
+                    b.trustManager(config.trustCertificates().toFile());
+                }
+                b.endpointIdentificationAlgorithm("HTTPS");
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot set up TLS"
+                    + (config.trustCertificates() == null ? "" : " with trust file " + config.trustCertificates())
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts an attempt to connect to {@code url}. With {@code offerSubprotocol}, the handshake offers wssink.v1.
+     *
+     * @return the connection, whose events report the outcome
+     */
+    public Connection connect(URI url, boolean offerSubprotocol, ConnectionEvents events) {
+        Connection connection = new Connection(url, offerSubprotocol, events);
+        boolean tls = url.getScheme().equalsIgnoreCase("wss");
+        String host = url.getHost();
+        int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(WireFormat.STREAM_HEADER, streamId);
+        config.headers().forEach(headers::set);
+        WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(url)
+                .subprotocol(offerSubprotocol ? WireFormat.SUBPROTOCOL : null)
+                .customHeaders(headers)
+                .allowExtensions(config.compression())
+                .maxFramePayloadLength(config.maxMessageBytes())
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
+                .handleCloseFrames(false)
+                .sendCloseFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                .dropPongFrames(false)
+                .build();
+        Bootstrap b = new Bootstrap().group(group).channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        config.maxFrameBytes(), 2 * config.maxFrameBytes() + (1 << 16)))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (tls) {
+                            p.addLast("tls", ssl.newHandler(ch.alloc(), host, port));
+                        }
+                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 << 10));
+                        if (config.compression()) {
+                            p.addLast(new WebSocketClientCompressionHandler(config.maxMessageBytes()));
+                        }
+                        p.addLast("ws", new WebSocketClientProtocolHandler(ws));
+                        p.addLast(new WebSocketFrameAggregator(config.maxMessageBytes()));
+                        p.addLast("wssink", new ClientHandler(connection, WsClient.this, config));
+                    }
+                });
+        ChannelFuture f = b.connect(host, port);
+        connection.channel = f.channel();
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                String[] kindAndText = describe(done.cause());
+                connection.fail(kindAndText[0], kindAndText[1]);
+                ended(connection);
+            }
+        });
+        return connection;
+    }
+
+    String selectedSubprotocol(ChannelHandlerContext ctx) {
+        WebSocketClientProtocolHandler ws = (WebSocketClientProtocolHandler) ctx.pipeline().get("ws");
+        return ws.handshaker().actualSubprotocol();
+    }
+
+    /** Reports the end of a connection, once. Event loop only. */
+    void ended(Connection connection) {
+        Channel ch = connection.channel;
+        if (ch.hasAttr(ENDED) && ch.attr(ENDED).get() != null) {
+            return;
+        }
+        ch.attr(ENDED).set(Boolean.TRUE);
+        connection.events().closed(connection, connection.failureKind, connection.failure);
+    }
+
+    private static final io.netty.util.AttributeKey<Boolean> ENDED = io.netty.util.AttributeKey.valueOf("wssink.ended");
+
+    /** A failure as {kind, one-line text}: the kind is stable, for logging each kind once. Never holds secrets. */
+    static String[] describe(Throwable cause) {
+        Throwable t = cause;
+        while (t.getCause() != null && (t instanceof io.netty.handler.codec.DecoderException
+                || t instanceof io.netty.handler.codec.EncoderException)) {
+            t = t.getCause();
+        }
+        if (t instanceof WebSocketClientHandshakeException h && h.response() != null) {
+            int code = h.response().status().code();
+            if (code == 101 && !h.response().headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+                return new String[] {"no-subprotocol", "the endpoint selected no subprotocol (it does not speak "
+                        + WireFormat.SUBPROTOCOL + ")"};
+            }
+            return new String[] {"http-" + code, "handshake refused: HTTP " + h.response().status()};
+        }
+        if (t instanceof WebSocketClientHandshakeException) {
+            return new String[] {"handshake", "handshake failed: " + t.getMessage()};
+        }
+        if (t instanceof ConnectTimeoutException) {
+            return new String[] {"connect-timeout", "connection timed out"};
+        }
+        if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+            return new String[] {"refused", "cannot connect: " + firstLine(t.getMessage())};
+        }
+        if (t instanceof UnknownHostException) {
+            return new String[] {"unknown-host", "unknown host " + t.getMessage()};
+        }
+        if (t instanceof SSLException) {
+            Throwable root = t;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return new String[] {"tls", "TLS handshake failed: " + firstLine(root.getMessage())};
+        }
+        if (t instanceof ClosedChannelException) {
+            return new String[] {"closed", "connection closed"};
+        }
+        if (t instanceof java.io.IOException) {
+            return new String[] {"io", "connection lost: " + firstLine(t.getMessage())};
+        }
+        return new String[] {t.getClass().getSimpleName(), t.getClass().getSimpleName() + ": " + firstLine(t.getMessage())};
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -293,6 +293,9 @@ public final class Forwarder implements ConnectionEvents {
             return;
         }
         status.failedAttempts++;
+        if ("protocol-error".equals(kind)) {
+            status.protocolErrors++; // found by the handler: a malformed ack or frame
+        }
         if ("no-subprotocol".equals(kind) && offered && config.mode() == Mode.AUTO) {
             offerSubprotocol = false; // try the same endpoint again at once, in raw mode
             nextAttemptAt = System.nanoTime();

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One sink's connection to the reference receiver: the resume ack after the handshake, records deduplicated by id
  * into the store, and acks every ack interval or every ackBytes received, always after a commit. In raw mode, each
- * frame is an event.
+ * frame is an event, committed at the same interval.
  */
 final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ReceiverHandler.class);
@@ -58,9 +58,9 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                 }
                 store.commit(); // the resume ack, like every ack, covers only committed output
                 sendAck(ctx); // the resume ack: what this receiver already holds for the stream (0: nothing)
-                long every = config.ackInterval().toNanos();
-                ackTimer = ctx.executor().scheduleAtFixedRate(() -> ackIfNeeded(ctx), every, every, TimeUnit.NANOSECONDS);
             }
+            long every = config.ackInterval().toNanos();
+            ackTimer = ctx.executor().scheduleAtFixedRate(() -> ackIfNeeded(ctx), every, every, TimeUnit.NANOSECONDS);
             receiver.connected(ctx.channel());
         } else if (evt instanceof IdleStateEvent) {
             ctx.close();
@@ -126,7 +126,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (store.highest(stream) != lastAcked) {
+        if (ackMode && store.highest(stream) != lastAcked) {
             sendAck(ctx);
         }
     }
@@ -146,9 +146,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         if (ackTimer != null) {
             ackTimer.cancel(false);
         }
-        if (ackMode && stream != null) {
-            store.commit();
-        }
+        store.commit();
         super.channelInactive(ctx);
     }
 

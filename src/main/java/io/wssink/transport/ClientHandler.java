@@ -121,6 +121,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection.closeStatus == -1) {
+            connection.fail("dropped", connection.mode == null ? "the connection closed during the handshake"
+                    : "the connection dropped without a close frame");
+        }
         client.ended(connection);
         super.channelInactive(ctx);
     }

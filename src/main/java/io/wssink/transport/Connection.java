@@ -96,7 +96,10 @@ public final class Connection {
         channel.flush();
     }
 
-    /** Closes with a status code: 1000 orderly, 1002 protocol error, 1009 too big. */
+    /**
+     * Closes with a status code: 1000 is orderly (the connection's end is no failure); any other status, such as
+     * 1002 for a protocol error or 1009 for a message too big, makes it a failed connection, with backoff.
+     */
     public void close(int status, String reason) {
         Channel ch = channel;
         if (ch == null) {
@@ -105,6 +108,9 @@ public final class Connection {
         ch.eventLoop().execute(() -> {
             if (closeStatus == -1) {
                 closeStatus = status;
+            }
+            if (status != 1000) {
+                fail("closed-" + status, "closed with " + status + " (" + reason + ")");
             }
             if (ch.isActive() && mode != null) {
                 ch.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);

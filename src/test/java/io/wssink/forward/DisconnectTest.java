@@ -1,0 +1,87 @@
+package io.wssink.forward;
+
+import io.wssink.WebSocketSink;
+import io.wssink.receiver.ReceiverConfig;
+import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.testing.ChaosProxy;
+import io.wssink.testing.Output;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Connections cut, delayed and blackholed by a proxy: nothing lost, nothing the receiver held is resent. */
+class DisconnectTest {
+    @TempDir
+    Path tmp;
+
+    private WebSocketSink.Builder sink(ChaosProxy proxy) {
+        return WebSocketSink.builder().url(proxy.url()).spool(tmp.resolve("spool"))
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
+                .maxFrameBytes(4096).maxInFlightBytes(64 << 10);
+    }
+
+    @Test
+    void connectionsCutEveryFewThousandEventsLoseNothingAndResendNothingAlreadyAcked() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        int n = 30_000;
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             WebSocketSink sink = sink(proxy).build()) {
+            proxy.cutEveryBytes(60_000); // about every 3000 events of ~20 bytes
+            long last = 0;
+            for (int i = 0; i < n; i++) {
+                last = sink.write("event-" + i);
+            }
+            sink.acked(last).get(120, TimeUnit.SECONDS);
+            assertTrue(proxy.cuts() >= 5, "the proxy cut " + proxy.cuts() + " times; " + sink.status());
+            assertTrue(sink.status().failedAttempts() >= 5);
+            assertEquals(0, receiver.store().duplicates(),
+                    "each reconnect resumes after the receiver's resume ack: nothing it held comes again");
+        }
+        Output.assertExactly(out, "event-", n);
+    }
+
+    @Test
+    void delayedTrafficStillArrivesInOrder() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             WebSocketSink sink = sink(proxy).build()) {
+            proxy.delay(50);
+            long last = 0;
+            for (int i = 0; i < 5_000; i++) {
+                last = sink.write("event-" + i);
+            }
+            sink.acked(last).get(60, TimeUnit.SECONDS);
+        }
+        Output.assertExactly(out, "event-", 5_000);
+    }
+
+    @Test
+    void aBlackholedLinkIsFoundByThePingTimeoutAndNothingIsLost() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             WebSocketSink sink = sink(proxy).ping(Duration.ofMillis(200), Duration.ofMillis(300))
+                     .handshakeTimeout(Duration.ofMillis(500)).build()) {
+            sink.acked(sink.write("event-0")).get(30, TimeUnit.SECONDS);
+            proxy.blackhole(true);
+            long last = 0;
+            for (int i = 1; i < 1000; i++) {
+                last = sink.write("event-" + i);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().lastError() != null
+                    && sink.status().lastError().contains("half-open"));
+            assertTrue(sink.status().spool().backlogEvents() > 0, "nothing acked through a blackhole");
+            proxy.blackhole(false);
+            sink.acked(last).get(60, TimeUnit.SECONDS);
+        }
+        Output.assertExactly(out, "event-", 1000);
+    }
+}

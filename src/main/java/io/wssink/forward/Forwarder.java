@@ -272,7 +272,7 @@ public final class Forwarder implements ConnectionEvents {
         status.protocolErrors++;
         status.lastError = "protocol error: " + problem;
         log.warn("{}: protocol error: {}; closing with 1002 and resending from the last ack", status.url, problem);
-        connection.close(1002, "protocol error");
+        connection.close(1002, "protocol error", "protocol error: " + problem);
     }
 
     private void closed(String kind, String failure) {

@@ -101,6 +101,12 @@ public final class Connection {
      * 1002 for a protocol error or 1009 for a message too big, makes it a failed connection, with backoff.
      */
     public void close(int status, String reason) {
+        close(status, reason, "closed with " + status + " (" + reason + ")");
+    }
+
+    /** As {@link #close(int, String)}, with the failure's full text for logs and status ({@code reason} goes to
+     * the peer, and a close frame holds at most 123 bytes of it). */
+    public void close(int status, String reason, String failure) {
         Channel ch = channel;
         if (ch == null) {
             return;
@@ -110,7 +116,7 @@ public final class Connection {
                 closeStatus = status;
             }
             if (status != 1000) {
-                fail("closed-" + status, "closed with " + status + " (" + reason + ")");
+                fail("closed-" + status, failure);
             }
             if (ch.isActive() && mode != null) {
                 ch.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);

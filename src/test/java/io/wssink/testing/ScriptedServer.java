@@ -76,7 +76,7 @@ public final class ScriptedServer implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig
                                 .newBuilder().websocketPath("/").checkStartsWith(true)
-                                .subprotocols(WireFormat.SUBPROTOCOL).build()));
+                                .subprotocols(WireFormat.SUBPROTOCOL).handleCloseFrames(false).build()));
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {

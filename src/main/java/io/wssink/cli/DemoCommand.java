@@ -1,0 +1,177 @@
+package io.wssink.cli;
+
+import io.wssink.receiver.ReceiverConfig;
+import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
+import io.wssink.spool.SpoolStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool",
+                "in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender",
+                "killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost."},
+        footer = ExitCodes.HELP)
+final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "24", description = "How long faults go on (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--rate", defaultValue = "20000", description = "Events per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    private final Map<String, AtomicLong> confirmed = new ConcurrentHashMap<>();
+    private int cuts;
+    private int receiverRestarts;
+    private int senderKills;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("wssink-demo");
+        Path out = dir.resolve("received.txt");
+        Path spool = dir.resolve("spool");
+        System.err.println("wssink demo: working in " + dir);
+        long start = System.nanoTime();
+        ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+        int port = receiver.port();
+        String url = receiver.url();
+        long connections = 0;
+        int round = 0;
+        Process sender = startSender(url, spool, "r" + round);
+        long faultEvery = TimeUnit.SECONDS.toNanos(4);
+        long nextFault = System.nanoTime() + faultEvery;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        try (Spool stats = openForStats(spool)) {
+            while (System.nanoTime() < end) {
+                progress(stats, connections + receiver.connections());
+                if (System.nanoTime() >= nextFault) {
+                    nextFault += faultEvery;
+                    switch (round++ % 3) {
+                        case 0 -> {
+                            receiver.dropConnections();
+                            cuts++;
+                        }
+                        case 1 -> {
+                            connections += receiver.connections();
+                            receiver.close();
+                            receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).build());
+                            receiverRestarts++;
+                        }
+                        default -> {
+                            sender.destroyForcibly().waitFor();
+                            senderKills++;
+                            sender = startSender(url, spool, "r" + round);
+                        }
+                    }
+                }
+                Thread.sleep(250); // the progress line's refresh, not a wait for a condition
+            }
+            sender.destroyForcibly().waitFor();
+            senderKills++;
+            System.err.print("\r" + " ".repeat(100) + "\rdraining what is left in the spool...");
+            Process drain = ChildProcess.wssink("demo-sender", "--url", url, "--spool", spool.toString(),
+                    "--tag", "drain", "--drain").start();
+            if (!drain.waitFor(120, TimeUnit.SECONDS) || drain.exitValue() != 0) {
+                drain.destroyForcibly();
+                System.err.println(" the drain did not finish");
+            }
+            progress(stats, connections + receiver.connections());
+            System.err.println();
+        }
+        long duplicates = receiver.store().duplicates();
+        connections += receiver.connections();
+        receiver.close();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return summary(out, duplicates, connections, elapsed);
+    }
+
+    private static Spool openForStats(Path spool) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                return Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build());
+            } catch (io.wssink.spool.SpoolException notYet) {
+                if (i > 200) {
+                    throw notYet;
+                }
+                Thread.sleep(50); // the child creates the spool as it starts
+            }
+        }
+    }
+
+    private Process startSender(String url, Path spool, String tag) throws IOException {
+        Process p = ChildProcess.wssink("demo-sender", "--url", url, "--spool", spool.toString(), "--tag", tag,
+                "--rate", Integer.toString(rate)).start();
+        AtomicLong count = confirmed.computeIfAbsent(tag, t -> new AtomicLong());
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("W ")) {
+                        count.set(Long.parseLong(line.substring(2)) + 1); // events 0..n of this tag were written
+                    }
+                }
+            } catch (IOException | NumberFormatException ignored) {
+                // the child was killed mid-line: that line does not count
+            }
+        }, "demo-sender-out");
+        pump.setDaemon(true);
+        pump.start();
+        return p;
+    }
+
+    private void progress(Spool stats, long connections) {
+        SpoolStats s = stats.stats();
+        System.err.printf("\r  written %9d  acknowledged %9d  backlog %8d  connections %3d  faults %2d   ",
+                s.appendedEvents(), s.appendedEvents() - s.backlogEvents(), s.backlogEvents(), connections,
+                cuts + receiverRestarts + senderKills);
+    }
+
+    private int summary(Path out, long duplicates, long connections, double elapsed) throws IOException {
+        Map<String, BitSet> received = new HashMap<>();
+        long unique = 0;
+        try (Stream<String> lines = Files.lines(out)) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                int dash = line.lastIndexOf('-');
+                BitSet seen = received.computeIfAbsent(line.substring(0, dash), t -> new BitSet());
+                int n = Integer.parseInt(line.substring(dash + 1));
+                if (!seen.get(n)) {
+                    seen.set(n);
+                    unique++;
+                }
+            }
+        }
+        long written = 0;
+        long lost = 0;
+        for (Map.Entry<String, AtomicLong> e : confirmed.entrySet()) {
+            long n = e.getValue().get();
+            written += n;
+            BitSet seen = received.getOrDefault(e.getKey(), new BitSet());
+            lost += n - seen.get(0, (int) n).cardinality();
+        }
+        System.out.println();
+        System.out.println("wssink demo: faults injected: " + cuts + " connection cuts, " + receiverRestarts
+                + " receiver restarts, " + senderKills + " sender kills (SIGKILL)");
+        System.out.printf("  %-40s %12d%n", "written (write returned)", written);
+        System.out.printf("  %-40s %12d%n", "received (unique)", unique);
+        System.out.printf("  %-40s %12d%n", "duplicates dropped by the receiver", duplicates);
+        System.out.printf("  %-40s %12d%n", "lost", lost);
+        System.out.printf("  %-40s %12d%n", "connections", connections);
+        System.out.printf("  %-40s %12.0f events/s%n", "throughput (received / run time)", unique / elapsed);
+        System.out.println(lost == 0 ? "nothing lost." : "LOST " + lost + " events.");
+        return lost == 0 ? ExitCodes.OK : ExitCodes.LOST;
+    }
+}

@@ -1,0 +1,76 @@
+package io.wssink.cli;
+
+import io.wssink.WebSocketSink;
+import io.wssink.spool.Durability;
+import io.wssink.spool.FullPolicy;
+import io.wssink.transport.Mode;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The builder's options, for the commands that open a sink. */
+final class SinkOptions {
+    @Option(names = "--url", required = true, description = "ws:// or wss:// endpoint; repeat for failover, in order.")
+    List<String> urls = new ArrayList<>();
+
+    @Option(names = "--spool", required = true, description = "The spool directory (created 0700 if missing).")
+    Path spool;
+
+    @Option(names = "--mode", defaultValue = "auto", description = "auto, ack or raw (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged.")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
+    Path trust;
+
+    @Option(names = "--insecure", description = "Trust any certificate and skip hostname checks (warned at start).")
+    boolean insecure;
+
+    @Option(names = "--durability", defaultValue = "process",
+            description = "process, sync-each or sync-interval:<n>ms (default: ${DEFAULT-VALUE}).")
+    String durability;
+
+    @Option(names = "--max-spool-bytes", description = "Bound of the spool on disk (default: 1 GiB).")
+    Long maxSpoolBytes;
+
+    @Option(names = "--full-policy", description = "block, drop_newest or fail, when the spool is full.")
+    String fullPolicy;
+
+    @Option(names = "--drain-timeout", defaultValue = "PT5S",
+            description = "How long close waits for acks, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Option(names = "--compression", description = "permessage-deflate.")
+    boolean compression;
+
+    WebSocketSink.Builder builder() {
+        WebSocketSink.Builder b = WebSocketSink.builder().spool(spool)
+                .mode(Enums.parse(Mode.class, mode, "--mode"))
+                .durability(Durability.parse(durability)).drainTimeout(drainTimeout)
+                .compression(compression).insecure(insecure);
+        urls.forEach(b::url);
+        for (String h : headers) {
+            int eq = h.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--header takes K=V, not '" + h.substring(0, Math.max(0, eq))
+                        + "...'");
+            }
+            b.header(h.substring(0, eq), h.substring(eq + 1));
+        }
+        if (trust != null) {
+            b.trustCertificates(trust);
+        }
+        if (maxSpoolBytes != null) {
+            b.maxSpoolBytes(maxSpoolBytes);
+        }
+        if (fullPolicy != null) {
+            b.fullPolicy(Enums.parse(FullPolicy.class, fullPolicy, "--full-policy"));
+        }
+        return b;
+    }
+}

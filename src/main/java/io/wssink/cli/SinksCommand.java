@@ -1,0 +1,20 @@
+package io.wssink.cli;
+
+import io.wssink.SinkProvider;
+import io.wssink.Sinks;
+import picocli.CommandLine.Command;
+
+import java.util.TreeSet;
+
+@Command(name = "sinks", mixinStandardHelpOptions = true, description = "Lists the sink providers found, with metadata.")
+final class SinksCommand implements java.util.concurrent.Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.out.printf("%-10s %-16s %-8s %-10s %s%n", "NAME", "VERSION", "CATEGORY", "SCHEMES", "DESCRIPTION");
+        for (SinkProvider p : Sinks.providers()) {
+            System.out.printf("%-10s %-16s %-8s %-10s %s%n", p.name(), p.version(), p.category(),
+                    String.join(",", new TreeSet<>(p.schemes())), p.description());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,64 @@
+package io.wssink.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
+import io.wssink.spool.SpoolStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows a spool's stream id, counts, backlog and damage; safe while a sender runs on it.",
+        footer = ExitCodes.HELP)
+final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--spool", required = true, description = "The spool directory.")
+    Path spool;
+
+    @Option(names = "--json", description = "One JSON object instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        SpoolStats s;
+        boolean held;
+        try (Spool opened = Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build())) {
+            s = opened.stats();
+            held = Spools.isHeld(opened);
+        }
+        if (json) {
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+                g.writeStartObject();
+                g.writeStringField("streamId", s.streamId());
+                g.writeNumberField("appendedEvents", s.appendedEvents());
+                g.writeNumberField("appendedBytes", s.appendedBytes());
+                g.writeStringField("ackedId", Long.toUnsignedString(s.ackedId()));
+                g.writeStringField("lastId", Long.toUnsignedString(s.lastId()));
+                g.writeNumberField("backlogEvents", s.backlogEvents());
+                g.writeNumberField("backlogBytes", s.backlogBytes());
+                g.writeNumberField("oldestUnackedAgeMillis", s.oldestUnackedAgeMillis());
+                g.writeNumberField("droppedEvents", s.droppedEvents());
+                g.writeNumberField("corruptRecords", s.corruptRecords());
+                g.writeNumberField("diskBytes", s.diskBytes());
+                g.writeBooleanField("senderRunning", held);
+                g.writeEndObject();
+            }
+            System.out.println(w);
+        } else {
+            System.out.printf("stream            %s%n", s.streamId());
+            System.out.printf("appended          %d events, %d bytes%n", s.appendedEvents(), s.appendedBytes());
+            System.out.printf("acknowledged to   %s%n", s.ackedId() == Spool.NONE ? "nothing yet" : Long.toUnsignedString(s.ackedId()));
+            System.out.printf("backlog           %d events, %d bytes%n", s.backlogEvents(), s.backlogBytes());
+            System.out.printf("oldest unacked    %s%n", s.backlogEvents() == 0 ? "-" : s.oldestUnackedAgeMillis() + " ms ago");
+            System.out.printf("dropped           %d events%n", s.droppedEvents());
+            System.out.printf("corrupt records   %d%n", s.corruptRecords());
+            System.out.printf("on disk           %d bytes%n", s.diskBytes());
+            System.out.printf("sender            %s%n", held ? "running" : "not running");
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -23,9 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool",
-                "in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender",
-                "killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost."},
+        description = "The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost.",
         footer = ExitCodes.HELP)
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "24", description = "How long faults go on (default: ${DEFAULT-VALUE}).")

@@ -30,6 +30,12 @@ public final class Main implements Runnable {
             }
             return new CommandLine.RunLast().execute(parsed);
         });
+        cli.setParameterExceptionHandler((e, args1) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("wssink: " + e.getMessage() + " (see: " + failed.getCommandSpec().qualifiedName()
+                    + " --help)");
+            return ExitCodes.USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             Main main = parsed.asCommandLineList().get(0).getCommand();
             if (e instanceof IllegalArgumentException) {

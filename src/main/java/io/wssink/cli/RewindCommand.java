@@ -12,8 +12,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 @Command(name = "rewind", mixinStandardHelpOptions = true,
-        description = {"Moves a spool's ack cursor back, so that the tail is sent again (for a receiver that lost",
-                "data). Refused while a sender holds the spool. Events already deleted by retention cannot return."},
+        description = "Moves a spool's ack cursor back, so that the tail is sent again (for a receiver that lost data). Refused while a sender holds the spool. Events already deleted by retention cannot return.",
         footer = ExitCodes.HELP)
 final class RewindCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--spool", required = true, description = "The spool directory.")

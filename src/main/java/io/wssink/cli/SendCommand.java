@@ -18,10 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = {"Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes),",
-                "spools each, and forwards them. Without --follow, exits once stdin ended and every event is",
-                "acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit; the spool keeps the rest:",
-                "run again with </dev/null to deliver it."},
+        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit; the spool keeps the rest: run again with </dev/null to deliver it.",
         footer = ExitCodes.HELP)
 final class SendCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
@@ -41,7 +38,7 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
         WebSocketSink sink = options.builder().build();
         Thread onSignal = new Thread(() -> {
             sink.close(); // drains as the protocol says; what is not acked stays spooled
-            System.err.println("wssink: interrupted; " + remaining(sink) + " events stay in the spool");
+            System.err.println("wssink: interrupted; " + spooled(options.spool) + " events stay in the spool");
             Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
         }, "wssink-signal");
         Runtime.getRuntime().addShutdownHook(onSignal);
@@ -108,10 +105,15 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private static long remaining(WebSocketSink sink) {
-        try {
-            return sink.status().spool().backlogEvents();
-        } catch (RuntimeException closed) {
-            return -1;
+        return sink.status().spool().backlogEvents();
+    }
+
+    /** The backlog of a spool no sink has open any more. */
+    private static String spooled(java.nio.file.Path spool) {
+        try (Spool s = Spool.open(io.wssink.spool.SpoolConfig.builder(spool).createIfMissing(false).build())) {
+            return Long.toString(s.stats().backlogEvents());
+        } catch (RuntimeException e) {
+            return "the unacknowledged";
         }
     }
 }

@@ -9,8 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Runs the reference receiver: dedupes by id per stream, writes each payload to --out (a line",
-                "each, or length-prefixed records with --binary) and acks what it wrote. Prints its URL when ready."},
+        description = "Runs the reference receiver: dedupes by id per stream, writes each payload to --out (a line each, or length-prefixed records with --binary) and acks what it wrote. Prints its URL when ready.",
         footer = ExitCodes.HELP)
 final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default).")

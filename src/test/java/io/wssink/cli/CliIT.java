@@ -1,0 +1,168 @@
+package io.wssink.cli;
+
+import io.wssink.receiver.ReceiverConfig;
+import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
+import io.wssink.testing.Output;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The real jar, as a process: each command with good and bad arguments. */
+class CliIT {
+    @TempDir
+    Path tmp;
+
+    private static String lines(String prefix, int n) {
+        return IntStream.range(0, n).mapToObj(i -> prefix + i + "\n").collect(Collectors.joining());
+    }
+
+    @Test
+    void sinksListsTheProvidersWithTheirMetadata() throws Exception {
+        Jar.Result r = Jar.run("sinks");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("websocket  0.1.0-SNAPSHOT   sinks    ws,wss"), r.out());
+        assertTrue(r.out().contains("null       0.1.0-SNAPSHOT   sinks    null"), r.out());
+    }
+
+    @Test
+    void sendDeliversStdinToServeAndExitsOnceAcknowledged() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        Process serve = Jar.command("serve", "--port", "0", "--out", out.toString()).start();
+        try {
+            String ready = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertNotNull(ready);
+            assertTrue(ready.matches("listening on ws://127\\.0\\.0\\.1:\\d+/"), ready);
+            String url = ready.substring("listening on ".length());
+            Jar.Result r = Jar.run(lines("line-", 1000), 120, "send", "--url", url, "--spool", tmp.resolve("spool").toString());
+            assertEquals(0, r.exit(), r.err());
+            Output.assertExactly(out, "line-", 1000);
+
+            Jar.Result status = Jar.run("status", "--spool", tmp.resolve("spool").toString(), "--json");
+            assertEquals(0, status.exit(), status.err());
+            assertTrue(status.out().contains("\"appendedEvents\":1000"), status.out());
+            assertTrue(status.out().contains("\"backlogEvents\":0"), status.out());
+            assertTrue(status.out().contains("\"senderRunning\":false"), status.out());
+
+            Jar.Result rewind = Jar.run("rewind", "--spool", tmp.resolve("spool").toString(), "--to-time",
+                    "2000-01-01T00:00:00Z");
+            assertEquals(0, rewind.exit(), rewind.err());
+            assertTrue(rewind.out().contains("1000 events will be sent again"), rewind.out());
+        } finally {
+            serve.destroy();
+            serve.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void badArgumentsGetOneClearLineAndExitCode2() throws Exception {
+        Jar.Result r = Jar.run("send", "--url", "http://example.com/", "--spool", tmp.resolve("s").toString());
+        assertEquals(2, r.exit());
+        assertEquals("wssink: URL must start with ws:// or wss://, not 'http://': http://example.com/", r.err().strip());
+        r = Jar.run("send", "--url", "ws://127.0.0.1:1/");
+        assertEquals(2, r.exit());
+        assertEquals("wssink: Missing required option: '--spool=<spool>' (see: wssink send --help)", r.err().strip());
+        r = Jar.run("send", "--url", "ws://127.0.0.1:1/", "--spool", tmp.toString(), "--mode", "loud");
+        assertEquals(2, r.exit());
+        assertEquals("wssink: --mode must be one of auto, ack, raw, not 'loud'", r.err().strip());
+        r = Jar.run("rewind", "--spool", tmp.resolve("s").toString(), "--to-id", "12");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("wssink: no spool at"), r.err());
+        r = Jar.run("status", "--spool", tmp.resolve("missing").toString());
+        assertEquals(1, r.exit());
+        assertEquals("wssink: no spool at " + tmp.resolve("missing") + " (the directory does not exist)", r.err().strip());
+    }
+
+    @Test
+    void serveOnAPortInUseFailsClearly() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Jar.Result r = Jar.run("serve", "--port", Integer.toString(taken.getLocalPort()), "--out",
+                    tmp.resolve("o.txt").toString());
+            assertEquals(1, r.exit());
+            assertTrue(r.err().startsWith("wssink: cannot listen on 127.0.0.1:" + taken.getLocalPort()), r.err());
+        }
+    }
+
+    @Test
+    void aSpoolHeldByAnotherSenderIsRefusedBySendAndRewind() throws Exception {
+        Path spool = tmp.resolve("spool");
+        Process first = Jar.command("send", "--url", "ws://127.0.0.1:1/", "--spool", spool.toString(), "--follow")
+                .redirectError(tmp.resolve("first.err").toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(spool.resolve("reader.lock"))
+                    && Jar.run("status", "--spool", spool.toString()).out().contains("sender            running"));
+            Jar.Result r = Jar.run("send", "--url", "ws://127.0.0.1:1/", "--spool", spool.toString());
+            assertEquals(1, r.exit());
+            assertTrue(r.err().contains("is in use by another sender (pid " + first.pid() + ")"), r.err());
+            r = Jar.run("rewind", "--spool", spool.toString(), "--to-id", "0");
+            assertEquals(1, r.exit());
+            assertTrue(r.err().contains("is in use by another sender"), r.err());
+        } finally {
+            first.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void anInterruptedSendKeepsTheRestAndTheNextRunDeliversIt() throws Exception {
+        Path spool = tmp.resolve("spool");
+        Path out = tmp.resolve("out.txt");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String url = "ws://127.0.0.1:" + port + "/";
+        Process send = Jar.command("send", "--url", url, "--spool", spool.toString(), "--follow")
+                .redirectError(tmp.resolve("send.err").toFile()).start();
+        try (OutputStream stdin = send.getOutputStream()) {
+            stdin.write(lines("kept-", 500).getBytes(StandardCharsets.UTF_8));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> backlog(spool) == 500);
+        send.destroy(); // SIGTERM
+        assertTrue(send.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(130, send.exitValue());
+        assertTrue(Files.readString(tmp.resolve("send.err")).contains("interrupted; 500 events stay in the spool"));
+
+        Jar.Result timedOut = Jar.run("", 60, "send", "--url", url, "--spool", spool.toString(), "--timeout", "PT1S");
+        assertEquals(3, timedOut.exit());
+        assertTrue(timedOut.err().contains("500 events still spooled after PT1S"), timedOut.err());
+
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).build())) {
+            Jar.Result resumed = Jar.run("", 120, "send", "--url", url, "--spool", spool.toString());
+            assertEquals(0, resumed.exit(), resumed.err());
+            assertEquals(500, receiver.store().records());
+        }
+        Output.assertExactly(out, "kept-", 500);
+    }
+
+    private static long backlog(Path spool) {
+        try (Spool s = Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build())) {
+            return s.stats().backlogEvents();
+        } catch (RuntimeException notYet) {
+            return -1;
+        }
+    }
+
+    @Test
+    void theDemoLosesNothingAndSaysSo() throws Exception {
+        Jar.Result r = Jar.run("", 150, "demo", "--seconds", "13");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().matches("(?s).*\\n  lost\\s+0\\n.*"), r.out());
+        assertTrue(r.out().contains("1 connection cuts, 1 receiver restarts, 2 sender kills"), r.out());
+        assertTrue(r.out().contains("nothing lost."), r.out());
+    }
+}

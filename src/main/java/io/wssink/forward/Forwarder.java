@@ -68,6 +68,9 @@ public final class Forwarder implements ConnectionEvents {
 
     // forwarder thread only
     private Connection connection;
+    /** Whether this thread has handled the connection's Opened event: the connection's own mode turns non-null
+     * earlier, on the event loop, and sending before opened() ran would race with its resets. */
+    private boolean open;
     private boolean pendingRecord;
     private long highestSent;
     private boolean firstAck;
@@ -166,7 +169,7 @@ public final class Forwarder implements ConnectionEvents {
                     if (System.nanoTime() - nextAttemptAt >= 0) {
                         attempt();
                     }
-                } else if (connection.mode() != null && !stopping) {
+                } else if (open && !stopping) {
                     send();
                     failbackIfDue();
                 }
@@ -220,6 +223,7 @@ public final class Forwarder implements ConnectionEvents {
     }
 
     private void opened() {
+        open = true;
         openedAt = System.nanoTime();
         highestSent = Spool.NONE;
         firstAck = true;
@@ -279,6 +283,7 @@ public final class Forwarder implements ConnectionEvents {
         long up = openedAt == 0 ? 0 : System.nanoTime() - openedAt;
         boolean offered = connection.offeredSubprotocol();
         connection = null;
+        open = false;
         openedAt = 0;
         pendingRecord = false;
         reader.rewind();
@@ -396,7 +401,7 @@ public final class Forwarder implements ConnectionEvents {
     }
 
     private boolean drained() {
-        if (connection == null || connection.mode() == null) {
+        if (connection == null || !open) {
             return true;
         }
         if (pendingRecord) {

@@ -41,6 +41,7 @@ class DisconnectTest {
             sink.acked(last).get(120, TimeUnit.SECONDS);
             assertTrue(proxy.cuts() >= 5, "the proxy cut " + proxy.cuts() + " times; " + sink.status());
             assertTrue(sink.status().failedAttempts() >= 5);
+            assertEquals(0, sink.status().protocolErrors(), "no reconnect confuses a resume ack with a late one");
             assertEquals(0, receiver.store().duplicates(),
                     "each reconnect resumes after the receiver's resume ack: nothing it held comes again");
         }

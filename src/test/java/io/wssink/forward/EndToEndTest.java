@@ -33,6 +33,7 @@ class EndToEndTest {
             }
             sink.acked(last).get(60, TimeUnit.SECONDS);
             assertEquals(Mode.ACK, sink.status().mode());
+            assertEquals(0, sink.status().protocolErrors());
             assertEquals(0, sink.status().spool().backlogEvents());
             assertEquals(last, sink.status().spool().ackedId());
         }

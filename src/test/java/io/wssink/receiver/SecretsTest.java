@@ -1,0 +1,57 @@
+package io.wssink.receiver;
+
+import io.wssink.WebSocketSink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A bearer token is required by the receiver, and neither side ever logs a secret. */
+class SecretsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aWrongTokenGets401AndNoSecretReachesALogAStatusOrAnError() throws Exception {
+        PrintStream realErr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        String status;
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .token("right-token-5ecret").build())) {
+            try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url() + "?access_token=query-5ecret")
+                    .spool(tmp.resolve("spool")).header("Authorization", "Bearer wrong-token-5ecret")
+                    .header("X-Api-Key", "api-key-5ecret").backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+                    .build()) {
+                sink.write("event");
+                await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 3);
+                status = sink.status().toString();
+                assertEquals("handshake refused: HTTP 401 Unauthorized", sink.status().lastError());
+                assertEquals(0, receiver.store().records());
+            }
+            try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                    .header("Authorization", "Bearer right-token-5ecret").build()) {
+                sink.acked(sink.status().spool().lastId()).get(30, TimeUnit.SECONDS);
+                assertEquals(1, receiver.store().records(), "the spooled event went through with the right token");
+            }
+        } finally {
+            System.setErr(realErr);
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(logs.contains("handshake refused: HTTP 401"), "the logs were captured: " + logs);
+        for (String text : new String[] {logs, status}) {
+            assertFalse(text.contains("5ecret"), "a secret leaked into: " + text);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WebSocketSink.builder()
+                .url("http://user:pa55-5ecret@example.com/?token=5ecret"));
+        assertFalse(e.getMessage().contains("5ecret"), e.getMessage());
+    }
+}

@@ -83,7 +83,8 @@ public final class Forwarder implements ConnectionEvents {
     private long lastRetain;
     private boolean loggedRawFallback;
 
-    private volatile boolean parked;
+    /** Parked with an open connection and nothing to send: the one state in which a write must wake it. */
+    private volatile boolean parkedForData;
     private volatile boolean stopping;
     private volatile long drainDeadline;
 
@@ -115,9 +116,12 @@ public final class Forwarder implements ConnectionEvents {
         return status;
     }
 
-    /** Wakes the forwarder if it is idle: new events were appended. Cheap enough for every write. */
+    /**
+     * New events were appended: wakes the forwarder if it waits for data on an open connection. One volatile read
+     * otherwise, cheap enough for every write; when there is no connection, nothing needs waking.
+     */
     public void wake() {
-        if (parked) {
+        if (parkedForData) {
             LockSupport.unpark(thread);
         }
     }
@@ -188,11 +192,11 @@ public final class Forwarder implements ConnectionEvents {
             park = Math.min(park, Math.max(0, nextAttemptAt - System.nanoTime()));
         }
         if (park > 0 && events.isEmpty()) {
-            parked = true;
+            parkedForData = open;
             if (events.isEmpty()) {
                 LockSupport.parkNanos(this, park);
             }
-            parked = false;
+            parkedForData = false;
         }
     }
 
@@ -448,7 +452,7 @@ public final class Forwarder implements ConnectionEvents {
 
     @Override
     public void writabilityChanged(Connection c) {
-        wake();
+        LockSupport.unpark(thread);
     }
 
     @Override

@@ -18,13 +18,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /** The {@link Spool} on a Chronicle Queue. See docs/SPOOL.md for the layout, the cursor and retention. */
 final class ChronicleSpool implements Spool {
     static {
         ChronicleSettings.apply();
     }
+
+    private static final int COUNTER_BATCH = 64;
 
     private final SpoolConfig config;
     private final Path directory;
@@ -38,6 +39,13 @@ final class ChronicleSpool implements Spool {
     private final ScheduledExecutorService syncTimer;
     private ExcerptAppender appender;
     private int appenderCycle = Integer.MIN_VALUE;
+    /** Counts not yet added to the shared counters: an atomic add on shared memory per append costs more than
+     * the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and by stats and close. */
+    private long unsharedEvents;
+    private long appendCount;
+    private long unsharedBytes;
+    private final long epochMillis;
+    private final long cycleMillis;
     private boolean unsynced;
     private long lastSyncNanos;
     private boolean closed;
@@ -49,6 +57,8 @@ final class ChronicleSpool implements Spool {
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
         this.cycleFiles = new CycleFiles(queue);
+        this.epochMillis = queue.epoch();
+        this.cycleMillis = queue.rollCycle().lengthInMillis();
         this.capacity = new SpoolCapacity(cycleFiles, config.maxSpoolBytes(), config.minFreeDiskBytes(),
                 config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
@@ -107,7 +117,15 @@ final class ChronicleSpool implements Spool {
             if (length < 0) {
                 throw tooLarge(text.length() > config.maxEventBytes() ? text.length() : -1);
             }
-            return appendLocked(EventKind.TEXT, textEncoder.array(), 0, length);
+            long now = System.currentTimeMillis();
+            long before = appendCount;
+            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
+                return DROPPED;
+            }
+            if (appendCount != before) {
+                length = textEncoder.encode(text, config.maxEventBytes()); // reused by others while BLOCK waited
+            }
+            return write(EventKind.TEXT, textEncoder.array(), 0, length, now);
         }
     }
 
@@ -116,7 +134,11 @@ final class ChronicleSpool implements Spool {
         java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
         checkSize(length);
         synchronized (this) {
-            return appendLocked(EventKind.BINARY, bytes, offset, length);
+            long now = System.currentTimeMillis();
+            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
+                return DROPPED;
+            }
+            return write(EventKind.BINARY, bytes, offset, length, now);
         }
     }
 
@@ -128,10 +150,11 @@ final class ChronicleSpool implements Spool {
         int length = bytes.remaining();
         checkSize(length);
         synchronized (this) {
-            if (!admit(RecordCodec.HEADER_BYTES + length)) {
+            long now = System.currentTimeMillis();
+            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
                 return DROPPED;
             }
-            int crc = codec.headerAndCrc(EventKind.BINARY, System.currentTimeMillis(), bytes);
+            int crc = codec.headerAndCrc(EventKind.BINARY, now, bytes);
             int position = bytes.position();
             try (DocumentContext dc = appender().writingDocument()) {
                 Bytes<?> out = dc.wire().bytes();
@@ -143,12 +166,9 @@ final class ChronicleSpool implements Spool {
         }
     }
 
-    /** Caller holds the monitor; it guards the appender, the codec and the encoder. */
-    private long appendLocked(EventKind kind, byte[] payload, int offset, int length) {
-        if (!admit(RecordCodec.HEADER_BYTES + length)) {
-            return DROPPED;
-        }
-        int crc = codec.headerAndCrc(kind, System.currentTimeMillis(), payload, offset, length);
+    /** Caller holds the monitor, which guards the appender, the codec and the encoder, and has admitted it. */
+    private long write(EventKind kind, byte[] payload, int offset, int length, long now) {
+        int crc = codec.headerAndCrc(kind, now, payload, offset, length);
         try (DocumentContext dc = appender().writingDocument()) {
             dc.wire().bytes().writeInt(crc).write(codec.header(), 0, RecordCodec.HEADER_BYTES - 4)
                     .write(payload, offset, length);
@@ -164,8 +184,11 @@ final class ChronicleSpool implements Spool {
             SpoolDirectory.makePrivate(appender.currentFile().toPath()); // Chronicle's listener misses new files
         }
         capacity.appended(recordBytes);
-        counters.appendedEvents.addAtomicValue(1);
-        counters.appendedBytes.addAtomicValue(recordBytes);
+        appendCount++;
+        unsharedBytes += recordBytes;
+        if (++unsharedEvents == COUNTER_BATCH) {
+            shareCounts();
+        }
         switch (config.durability().mode()) {
             case SYNC_EACH -> appender.sync();
             case SYNC_INTERVAL -> {
@@ -179,12 +202,27 @@ final class ChronicleSpool implements Spool {
         return id;
     }
 
+    /** Caller holds the monitor. */
+    private void shareCounts() {
+        if (unsharedEvents != 0) {
+            counters.appendedEvents.addAtomicValue(unsharedEvents);
+            counters.appendedBytes.addAtomicValue(unsharedBytes);
+            unsharedEvents = 0;
+            unsharedBytes = 0;
+        }
+    }
+
+    /** The queue's current cycle, from the clock already read: Chronicle's own lookup costs more per append. */
+    private int cycleAt(long nowMillis) {
+        return (int) ((nowMillis - epochMillis) / cycleMillis);
+    }
+
     /** Applies the full policy; true when the record may be written. */
-    private boolean admit(long recordBytes) {
+    private boolean admit(long recordBytes, long nowMillis) {
         if (closed) {
             throw new IllegalStateException("spool " + directory + " is closed");
         }
-        if (capacity.hasRoomFor(recordBytes, queue.cycle())) {
+        if (capacity.hasRoomFor(recordBytes, cycleAt(nowMillis))) {
             return true;
         }
         switch (config.fullPolicy()) {
@@ -195,15 +233,20 @@ final class ChronicleSpool implements Spool {
             case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
             case BLOCK -> {
                 long deadline = System.nanoTime() + config.blockTimeout().toNanos();
-                while (!capacity.hasRoomFor(recordBytes, queue.cycle())) {
-                    if (System.nanoTime() - deadline >= 0) {
+                while (!capacity.hasRoomFor(recordBytes, cycleAt(System.currentTimeMillis()))) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
                         throw new SpoolFullException("spool full for " + config.blockTimeout() + ": "
                                 + capacity.fullReason());
                     }
-                    LockSupport.parkNanos(5_000_000);
-                    if (Thread.interrupted()) {
+                    try {
+                        wait(Math.max(1, Math.min(5, left / 1_000_000))); // releases the monitor: stats go on
+                    } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new SpoolFullException("interrupted while waiting for room: " + capacity.fullReason());
+                    }
+                    if (closed) {
+                        throw new IllegalStateException("spool " + directory + " closed while waiting for room");
                     }
                 }
                 return true;
@@ -255,6 +298,13 @@ final class ChronicleSpool implements Spool {
 
     @Override
     public SpoolStats stats() {
+        long diskBytes;
+        synchronized (this) {
+            if (!closed) {
+                shareCounts();
+            }
+            diskBytes = capacity.diskBytes();
+        }
         long acked = ackedId();
         long last = queue.lastIndex();
         long backlog = 0;
@@ -275,7 +325,7 @@ final class ChronicleSpool implements Spool {
         return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
-                capacity.diskBytes());
+                diskBytes);
     }
 
     /** The index of the first record after {@code acked}, or NONE; leaves {@code t} anywhere. */
@@ -349,6 +399,7 @@ final class ChronicleSpool implements Spool {
         if (closed) {
             return;
         }
+        shareCounts();
         closed = true;
         if (syncTimer != null) {
             syncTimer.shutdownNow();

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * into it, so a block is counted for it in advance), and whenever the estimate says "full" (acks may have freed
  * files since). The same measure checks the file system's free space: Chronicle maps blocks of sparse files, and
  * writing into a block the disk cannot back kills the JVM with SIGBUS, so the spool stops short of that.
- * Appends by other processes are seen at the next measure. Thread-safe.
+ * Appends by other processes are seen at the next measure. Not thread-safe: the spool's monitor guards it, as it
+ * guards the appender (one lock per append, not three).
  */
 final class SpoolCapacity {
     private static final long MIN_REMEASURE_NANOS = 2_000_000;
@@ -48,7 +49,7 @@ final class SpoolCapacity {
      * Whether {@code recordBytes} more fit into {@code cycle}, the queue's current cycle; call {@link #appended(long)}
      * after writing them.
      */
-    synchronized boolean hasRoomFor(long recordBytes, int cycle) {
+    boolean hasRoomFor(long recordBytes, int cycle) {
         if (cycle != measuredCycle) {
             measuredCycle = cycle;
             measure();
@@ -64,12 +65,12 @@ final class SpoolCapacity {
         return fits(recordBytes);
     }
 
-    synchronized void appended(long recordBytes) {
+    void appended(long recordBytes) {
         appendedSinceMeasure += recordBytes;
     }
 
     /** Why the spool is full, for the exception's message. */
-    synchronized String fullReason() {
+    String fullReason() {
         if (freeDiskBytes < minFreeDisk) {
             return "the disk holding " + queueDir + " has " + freeDiskBytes + " bytes free, below the floor of "
                     + minFreeDisk;
@@ -77,7 +78,7 @@ final class SpoolCapacity {
         return "the spool takes " + estimate() + " bytes of its limit " + maxBytes;
     }
 
-    synchronized long diskBytes() {
+    long diskBytes() {
         measure();
         return measuredBytes;
     }

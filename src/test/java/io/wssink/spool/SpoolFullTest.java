@@ -62,6 +62,9 @@ class SpoolFullTest {
 
             CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> blocking.append("waited"));
             assertFalse(blocked.isDone());
+            SpoolStats during = assertTimeoutPreemptively(Duration.ofSeconds(10), blocking::stats,
+                    "a blocked append does not hold up stats");
+            assertEquals(0, during.droppedEvents());
             try (SpoolReader reader = failing.openReader()) {
                 List<io.wssink.testing.Spools.Event> all = Spools.readAll(reader);
                 reader.ack(all.get(all.size() - 1).id());

@@ -1,0 +1,191 @@
+package io.wssink.bench;
+
+import io.netty.channel.ChannelFuture;
+import io.wssink.WebSocketSink;
+import io.wssink.receiver.ReceiverConfig;
+import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
+import io.wssink.spool.SpoolReader;
+import io.wssink.spool.SpoolRecord;
+import io.wssink.transport.Mode;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * 2. End to end: events per second written and acknowledged through the reference receiver on loopback, against a
+ * bare Netty client (one event per frame, no spool, no acks) into the same receiver. Each invocation writes a batch
+ * and then waits for the batch written {@link #WINDOW} batches earlier, so the pipeline stays full (acks come every
+ * 100 ms or 1 MiB) while what is in flight stays bounded.
+ * <p>6. The network half: {@link #spoolOnly} appends and reads back with acks through the same spool, with no
+ * network; against {@link #wssinkAck} it shows what the network half costs.
+ */
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+@Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,
+        Flags.O5, Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET})
+public class EndToEndBenchmark {
+    static final int BATCH = 1000;
+    static final int WINDOW = 64;
+
+    @State(Scope.Benchmark)
+    public static class Receiver {
+        @Param({"100", "1024"})
+        int size;
+        byte[] payload;
+        Path dir;
+        ReferenceReceiver receiver;
+
+        @Setup(Level.Trial)
+        public void start() throws Exception {
+            payload = new byte[size];
+            java.util.Arrays.fill(payload, (byte) 'x');
+            dir = Dirs.create("wssink-bench-e2e");
+            receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true).build());
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws Exception {
+            receiver.close();
+            Dirs.delete(dir);
+        }
+    }
+
+    /** A sink in one mode, and the ids that close the last WINDOW batches. */
+    public abstract static class SinkState {
+        WebSocketSink sink;
+        final long[] window = new long[WINDOW];
+        int turn;
+
+        void open(Receiver r, Mode mode) {
+            sink = WebSocketSink.builder().url(r.receiver.url()).spool(r.dir.resolve("spool-" + mode)).mode(mode)
+                    .maxSpoolBytes(64L << 30).maxInFlightBytes(16L << 20).build();
+        }
+
+        void batch(byte[] payload) {
+            long last = 0;
+            for (int i = 0; i < BATCH; i++) {
+                last = sink.write(payload);
+            }
+            int slot = turn++ % WINDOW;
+            if (window[slot] != 0) {
+                sink.acked(window[slot]).join();
+            }
+            window[slot] = last;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            sink.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class AckSink extends SinkState {
+        @Setup(Level.Trial)
+        public void open(Receiver r) {
+            open(r, Mode.ACK);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class RawSink extends SinkState {
+        @Setup(Level.Trial)
+        public void open(Receiver r) {
+            open(r, Mode.RAW);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Bare {
+        BareClient client;
+        final ChannelFuture[] window = new ChannelFuture[WINDOW];
+        int turn;
+
+        @Setup(Level.Trial)
+        public void open(Receiver r) throws Exception {
+            client = new BareClient(r.receiver.url());
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            client.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class SpoolOnly {
+        Spool spool;
+        SpoolReader reader;
+        final SpoolRecord record = new SpoolRecord();
+
+        @Setup(Level.Trial)
+        public void open(Receiver r) {
+            spool = Spool.open(SpoolConfig.builder(r.dir.resolve("spool-only")).maxSpoolBytes(64L << 30).build());
+            reader = spool.openReader();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            reader.close();
+            spool.close();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void wssinkAck(Receiver r, AckSink s) {
+        s.batch(r.payload);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void wssinkRaw(Receiver r, RawSink s) {
+        s.batch(r.payload);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void bareNettyClient(Receiver r, Bare b) {
+        ChannelFuture last = null;
+        for (int i = 0; i < BATCH; i++) {
+            last = b.client.send(r.payload, i == BATCH - 1);
+        }
+        int slot = b.turn++ % WINDOW;
+        if (b.window[slot] != null) {
+            b.window[slot].syncUninterruptibly();
+        }
+        b.window[slot] = last;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long spoolOnly(Receiver r, SpoolOnly s) {
+        for (int i = 0; i < BATCH; i++) {
+            s.spool.append(r.payload, 0, r.payload.length);
+        }
+        long last = 0;
+        while (s.reader.next(s.record)) {
+            last = s.record.id();
+        }
+        s.reader.ack(last);
+        return last;
+    }
+
+}

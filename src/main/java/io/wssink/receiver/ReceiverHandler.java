@@ -30,7 +30,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private final ReferenceReceiver receiver;
     private final ReceiverStore store;
     private final ReceiverConfig config;
-    private String stream;
+    private ReceiverStore.Stream stream;
     private boolean ackMode;
     private long bytesSinceAck;
     private long lastAcked = -1;
@@ -46,16 +46,17 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HandshakeComplete hs) {
             ackMode = WireFormat.SUBPROTOCOL.equals(hs.selectedSubprotocol());
-            stream = hs.requestHeaders().get(WireFormat.STREAM_HEADER);
+            String streamId = hs.requestHeaders().get(WireFormat.STREAM_HEADER);
             if (ackMode) {
-                if (stream == null || stream.isBlank()) {
+                if (streamId == null || streamId.isBlank() || streamId.length() > 128) {
                     close(ctx, 1008, "wssink.v1 needs the Wssink-Stream header");
                     return;
                 }
-                if (store.highest(stream) == 0 && store.streams() >= config.maxStreams()) {
+                if (!store.knows(streamId) && store.streams() >= config.maxStreams()) {
                     close(ctx, 1008, "too many streams");
                     return;
                 }
+                stream = store.stream(streamId);
                 store.commit(); // the resume ack, like every ack, covers only committed output
                 sendAck(ctx); // the resume ack: what this receiver already holds for the stream (0: nothing)
             }
@@ -93,19 +94,9 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
     private void onRecords(ChannelHandlerContext ctx, ByteBuf frame) throws IOException {
         int size = frame.readableBytes();
-        IOException[] failure = new IOException[1];
-        String malformed = WireFormat.readRecords(frame, (id, payload) -> {
-            try {
-                store.accept(stream, id, payload);
-            } catch (IOException e) {
-                failure[0] = e;
-            }
-        });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
+        String malformed = store.acceptFrame(stream, frame);
         if (malformed != null) {
-            log.warn("stream {}: malformed frame ({}); closing with 1007", stream, malformed);
+            log.warn("stream {}: malformed frame ({}); closing with 1007", stream.id(), malformed);
             close(ctx, 1007, "malformed frame");
             return;
         }

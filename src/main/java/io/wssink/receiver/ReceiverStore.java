@@ -1,6 +1,7 @@
 package io.wssink.receiver;
 
 import io.netty.buffer.ByteBuf;
+import io.wssink.transport.WireFormat;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -30,7 +31,7 @@ public final class ReceiverStore implements AutoCloseable {
     private final Path state;
     private final boolean binary;
     private final FileChannel out;
-    private final Map<String, Long> highest = new HashMap<>();
+    private final Map<String, Stream> streams = new HashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 << 10);
     private long committedLength;
     private long writtenLength;
@@ -50,7 +51,7 @@ public final class ReceiverStore implements AutoCloseable {
             committedLength = Long.parseLong(p.getProperty("outputLength", "0"));
             for (String key : p.stringPropertyNames()) {
                 if (key.startsWith("stream.")) {
-                    highest.put(key.substring("stream.".length()), Long.parseUnsignedLong(p.getProperty(key)));
+                    stream(key.substring("stream.".length())).highest = Long.parseUnsignedLong(p.getProperty(key));
                 }
             }
         }
@@ -64,13 +65,37 @@ public final class ReceiverStore implements AutoCloseable {
         out.position(writtenLength);
     }
 
+    /** One stream's dedupe state; a connection looks it up once, not per record. Guarded by the store's lock. */
+    public static final class Stream {
+        private final String id;
+        private long highest;
+
+        private Stream(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /** The state of {@code id}, made on first use. */
+    public synchronized Stream stream(String id) {
+        return streams.computeIfAbsent(id, Stream::new);
+    }
+
+    /** Whether the store already knows {@code id}. */
+    public synchronized boolean knows(String id) {
+        return streams.containsKey(id);
+    }
+
     /** The highest id held for {@code stream}, or 0 when none. */
-    public synchronized long highest(String stream) {
-        return highest.getOrDefault(stream, 0L);
+    public synchronized long highest(Stream stream) {
+        return stream.highest;
     }
 
     public synchronized int streams() {
-        return highest.size();
+        return streams.size();
     }
 
     /**
@@ -78,16 +103,37 @@ public final class ReceiverStore implements AutoCloseable {
      *
      * @return false for a duplicate, which is dropped
      */
-    public synchronized boolean accept(String stream, long id, ByteBuf payload) throws IOException {
+    public synchronized boolean accept(Stream stream, long id, ByteBuf payload) throws IOException {
         records++;
-        long held = highest.getOrDefault(stream, 0L);
-        if (Long.compareUnsigned(id, held) <= 0) {
+        if (Long.compareUnsigned(id, stream.highest) <= 0) {
             duplicates++;
             return false;
         }
         write(payload);
-        highest.put(stream, id);
+        stream.highest = id;
         return true;
+    }
+
+    /**
+     * Checks a whole frame of records, then writes each that is new, under one lock.
+     *
+     * @return null, or why the frame is malformed (then nothing is written)
+     */
+    public synchronized String acceptFrame(Stream stream, ByteBuf frame) throws IOException {
+        IOException[] failure = new IOException[1];
+        String malformed = WireFormat.readRecords(frame, (id, payload) -> {
+            if (failure[0] == null) {
+                try {
+                    accept(stream, id, payload);
+                } catch (IOException e) {
+                    failure[0] = e;
+                }
+            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return malformed;
     }
 
     /** Writes a raw-mode event (no id, no dedupe). */
@@ -145,7 +191,11 @@ public final class ReceiverStore implements AutoCloseable {
         drain();
         Properties p = new Properties();
         p.setProperty("outputLength", Long.toString(writtenLength));
-        highest.forEach((stream, id) -> p.setProperty("stream." + stream, Long.toUnsignedString(id)));
+        streams.forEach((id, stream) -> {
+            if (stream.highest != 0) {
+                p.setProperty("stream." + id, Long.toUnsignedString(stream.highest));
+            }
+        });
         Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp)) {
             p.store(w, "wssink reference receiver: highest id per stream, and the output's committed length");

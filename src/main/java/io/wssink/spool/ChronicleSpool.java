@@ -56,6 +56,7 @@ final class ChronicleSpool implements Spool {
         this.streamId = streamId;
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
+        checkMetadataBelongs(streamId);
         this.cycleFiles = new CycleFiles(queue);
         this.epochMillis = queue.epoch();
         this.cycleMillis = queue.rollCycle().lengthInMillis();
@@ -98,6 +99,31 @@ final class ChronicleSpool implements Spool {
         } catch (RuntimeException e) {
             queue.close();
             throw e;
+        }
+    }
+
+    /**
+     * The metadata file holds the cursor; one copied from another spool would make this one skip or repeat events.
+     * A metadata file that is new while the queue has records was lost: the cursor starts over, and receivers drop
+     * what they already hold.
+     */
+    private void checkMetadataBelongs(String streamId) {
+        java.util.UUID id = java.util.UUID.fromString(streamId);
+        long high = counters.streamHigh.getVolatileValue();
+        long low = counters.streamLow.getVolatileValue();
+        if (high == 0 && low == 0) {
+            if (queue.lastIndex() != -1) {
+                org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: its metadata (ack cursor) was"
+                        + " lost; everything in it will be sent again, and receivers drop what they hold", directory);
+            }
+            counters.streamHigh.setOrderedValue(id.getMostSignificantBits());
+            counters.streamLow.setOrderedValue(id.getLeastSignificantBits());
+        } else if (high != id.getMostSignificantBits() || low != id.getLeastSignificantBits()) {
+            counters.close();
+            throw new SpoolException(directory.resolve(SpoolDirectory.QUEUE).resolve("metadata.cq4t")
+                    + " belongs to another spool (stream " + new java.util.UUID(high, low) + ", not " + streamId
+                    + "): its ack cursor would skip or repeat events. Restore this spool's own file, or delete it to"
+                    + " send everything again");
         }
     }
 

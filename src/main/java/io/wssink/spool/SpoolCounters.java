@@ -16,6 +16,10 @@ final class SpoolCounters implements AutoCloseable {
     final LongValue ackedBytes;
     final LongValue droppedEvents;
     final LongValue corruptRecords;
+    /** The stream id's two halves, so that a metadata file from another spool is recognised (its cursor would skip
+     * or repeat this stream's events). Both zero: the metadata is new, or was lost. */
+    final LongValue streamHigh;
+    final LongValue streamLow;
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
@@ -24,6 +28,8 @@ final class SpoolCounters implements AutoCloseable {
         ackedBytes = queue.indexForId("wssink.acked.bytes");
         droppedEvents = queue.indexForId("wssink.dropped.events");
         corruptRecords = queue.indexForId("wssink.corrupt.records");
+        streamHigh = queue.indexForId("wssink.stream.high");
+        streamLow = queue.indexForId("wssink.stream.low");
     }
 
     @Override
@@ -34,5 +40,7 @@ final class SpoolCounters implements AutoCloseable {
         ackedBytes.close();
         droppedEvents.close();
         corruptRecords.close();
+        streamHigh.close();
+        streamLow.close();
     }
 }

@@ -103,6 +103,16 @@ final class SpoolDirectory {
                 throw new SpoolException("spool " + dir + " cannot be read and written (mode "
                         + PosixFilePermissions.toString(mode) + "); it must be rwx for its owner");
             }
+            if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new SpoolException("spool " + dir + " is writable by group or others (mode "
+                        + PosixFilePermissions.toString(mode) + "): anyone could forge or delete events; chmod 700 it");
+            }
+            String owner = Files.getOwner(dir).getName();
+            String user = System.getProperty("user.name");
+            if (!owner.equals(user)) {
+                throw new SpoolException("spool " + dir + " belongs to user " + owner + ", not to " + user
+                        + ": refusing a spool that another user controls");
+            }
         } catch (IOException e) {
             throw new SpoolException("cannot read spool directory " + dir + ": " + e, e);
         }

@@ -1,8 +1,5 @@
 package io.wssink.bench;
 
-import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReferenceReceiver;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,19 +14,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * 4. Drain after restart: the time to deliver a backlog of {@code events} events of {@code size} bytes from a spool
+ * 4. Drain after restart: the time to deliver a backlog of {@code events} events of {@code size} bytes from a sink
  * opened afresh, through the reference receiver; events/s = events / time, to set against the live rate of
  * {@link EndToEndBenchmark#wssinkAck}.
- * <p>5. Memory: while it drains, a sampler forces a GC every 500 ms and records the heap in use after it; the
- * largest is reported as the counter {@code heapAfterGcMiB} (the receiver runs in the same JVM and is included). Run
- * with {@code -p events=2200000 -p size=1024 -p sampleHeap=true} for a backlog of more than 2 GiB on disk.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -45,75 +35,31 @@ public class DrainBenchmark {
     @Param({"100"})
     int size;
 
-    /** Sampling forces GCs, which slow the drain: the rate (4) is measured without it, the heap (5) with it. */
-    @Param({"false"})
-    boolean sampleHeap;
-
-    private Path dir;
-    private Path spool;
-    private long last;
-    private ReferenceReceiver receiver;
-    private WebSocketSink sink;
-    private final AtomicLong maxHeap = new AtomicLong();
-    private volatile boolean sampling;
-    private Thread sampler;
-
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    @State(Scope.Thread)
-    public static class Heap {
-        public long heapAfterGcMiB;
-    }
+    private DrainRun run;
 
     @Setup(Level.Trial)
     public void prepare() {
-        dir = Dirs.create("wssink-bench-drain");
-        spool = dir.resolve("spool");
-        Backlogs.prepare(spool, events, size, 0);
-        last = Backlogs.lastId(spool);
+        run = new DrainRun(events, size, false);
+        run.prepare();
     }
 
     @Setup(Level.Iteration)
-    public void rewind() throws Exception {
-        Backlogs.resetCursor(spool, io.wssink.spool.Spool.NONE);
-        receiver = Backlogs.receiver(dir);
-        maxHeap.set(0);
-        sampling = sampleHeap;
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        sampler = new Thread(() -> {
-            while (sampling) {
-                System.gc();
-                maxHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
-        sampler.setDaemon(true);
-        if (sampleHeap) {
-            sampler.start();
-        }
+    public void start() throws Exception {
+        run.beforeIteration();
     }
 
     @Benchmark
-    public void drain(Heap heap) throws Exception {
-        sink = Backlogs.sink(spool, receiver);
-        sink.acked(last).get(10, TimeUnit.MINUTES);
-        heap.heapAfterGcMiB = maxHeap.get() >> 20;
+    public void drain() throws Exception {
+        run.drain();
     }
 
     @TearDown(Level.Iteration)
     public void stop() throws Exception {
-        sampling = false;
-        sampler.interrupt();
-        sink.close();
-        receiver.close();
-        Dirs.delete(receiver.store().output().getParent().resolve(receiver.store().output().getFileName()));
+        run.afterIteration();
     }
 
     @TearDown(Level.Trial)
     public void delete() {
-        Dirs.delete(dir);
+        run.delete();
     }
 }

@@ -169,6 +169,7 @@ public final class WebSocketSink implements Sink {
         private Duration blockTimeout;
         private Integer maxEventBytes;
         private RollPeriod rollPeriod;
+        private Long blockSize;
 
         private Builder() {
         }
@@ -207,6 +208,8 @@ public final class WebSocketSink implements Sink {
         public Builder blockTimeout(Duration d) { blockTimeout = d; return this; }
         public Builder maxEventBytes(int n) { maxEventBytes = n; return this; }
         public Builder rollPeriod(RollPeriod p) { rollPeriod = p; return this; }
+        /** Chronicle's block: spool files grow by this much (16 MiB; at least 1 MiB, a power of two). */
+        public Builder blockSize(long n) { blockSize = n; return this; }
 
         /**
          * Opens the spool and starts forwarding.
@@ -224,6 +227,7 @@ public final class WebSocketSink implements Sink {
             if (blockTimeout != null) spool.blockTimeout(blockTimeout);
             if (maxEventBytes != null) spool.maxEventBytes(maxEventBytes);
             if (rollPeriod != null) spool.rollPeriod(rollPeriod);
+            if (blockSize != null) spool.blockSize(blockSize);
             return new WebSocketSink(this);
         }
     }

@@ -1,6 +1,5 @@
 package io.wssink.cli;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +34,8 @@ final class ChildProcess {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
     }
 
-    static String pathSeparator() {
-        return File.pathSeparator;
+    /** As {@link #wssink(String...)}, with the child's stderr appended to {@code log}. */
+    static ProcessBuilder wssinkLogging(Path log, String... args) {
+        return wssink(args).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 @Command(name = "wssink", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Forwards streams of events to a WebSocket endpoint through a crash-safe spool.",
         subcommands = {SendCommand.class, ServeCommand.class, StatusCommand.class, RewindCommand.class,
-                SinksCommand.class, DemoCommand.class, DemoSenderCommand.class},
+                SinksCommand.class, DemoCommand.class, ChaosCommand.class, DemoSenderCommand.class,
+                ChaosProducerCommand.class},
         footer = ExitCodes.HELP)
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -48,11 +48,26 @@ final class SinkOptions {
     @Option(names = "--compression", description = "permessage-deflate.")
     boolean compression;
 
+    @Option(names = "--ping-interval", defaultValue = "PT10S",
+            description = "Ping after this long without sending, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration pingInterval;
+
+    @Option(names = "--ping-timeout", defaultValue = "PT10S",
+            description = "Close a link silent for interval + timeout (default: ${DEFAULT-VALUE}).")
+    Duration pingTimeout;
+
+    @Option(names = "--block-size", description = "Chronicle's block: spool files grow by this much (default 16 MiB,"
+            + " at least 1 MiB, a power of two); smaller suits small disks.")
+    Long blockSize;
+
     WebSocketSink.Builder builder() {
         WebSocketSink.Builder b = WebSocketSink.builder().spool(spool)
                 .mode(Enums.parse(Mode.class, mode, "--mode"))
                 .durability(Durability.parse(durability)).drainTimeout(drainTimeout)
-                .compression(compression).insecure(insecure);
+                .compression(compression).insecure(insecure).ping(pingInterval, pingTimeout);
+        if (blockSize != null) {
+            b.blockSize(blockSize);
+        }
         urls.forEach(b::url);
         for (String h : headers) {
             int eq = h.indexOf('=');

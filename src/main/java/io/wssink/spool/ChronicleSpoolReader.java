@@ -230,17 +230,10 @@ final class ChronicleSpoolReader implements SpoolReader {
             return 0;
         }
         RollCycle roll = queue.rollCycle();
-        // Files before the cursor's cycle hold only acked events. The cursor's own file goes too once the cursor is
-        // its last record and a later file exists; rewind then finds the next record from the start, in one step.
-        int cursorCycle = roll.toCycle(cursor);
-        int keepFrom = cursorCycle;
-        if (cursorCycle < queue.lastCycle()) {
-            try (ExcerptTailer t = queue.createTailer()) {
-                if (roll.toSequenceNumber(cursor) == t.excerptsInCycle(cursorCycle) - 1) {
-                    keepFrom = cursorCycle + 1;
-                }
-            }
-        }
+        // Only files before the cursor's cycle go: they hold acked events alone. The cursor's own file stays, even
+        // when the cursor looks like its last record: an appender in another process may still be finishing a record
+        // in it, and rewind finds the cursor's record there.
+        int keepFrom = roll.toCycle(cursor);
         int first = queue.firstCycle();
         if (first == Integer.MAX_VALUE || first >= keepFrom) {
             return 0;

@@ -28,7 +28,8 @@ public final class SpoolConfig {
         this.maxSpoolBytes = b.maxSpoolBytes;
         this.fullPolicy = b.fullPolicy;
         this.blockTimeout = b.blockTimeout;
-        this.maxEventBytes = b.maxEventBytes;
+        this.maxEventBytes = b.maxEventBytes > 0 ? b.maxEventBytes
+                : (int) Math.min(DEFAULT_MAX_EVENT_BYTES, b.blockSize / 4);
         this.rollPeriod = b.rollPeriod;
         this.blockSize = b.blockSize;
         this.minFreeDiskBytes = b.minFreeDiskBytes >= 0 ? b.minFreeDiskBytes : 4 * b.blockSize;
@@ -78,7 +79,8 @@ public final class SpoolConfig {
     public FullPolicy fullPolicy() { return fullPolicy; }
     /** How long {@link FullPolicy#BLOCK} waits for space. */
     public Duration blockTimeout() { return blockTimeout; }
-    /** The largest event accepted; a larger one is refused with {@link IllegalArgumentException}. */
+    /** The largest event accepted (1 MiB, or a quarter block if less); a larger one is refused with
+     * {@link IllegalArgumentException}. */
     public int maxEventBytes() { return maxEventBytes; }
     public RollPeriod rollPeriod() { return rollPeriod; }
     /** Chronicle's mapping unit; files grow by this much at a time. */
@@ -95,7 +97,7 @@ public final class SpoolConfig {
         private long maxSpoolBytes = DEFAULT_MAX_SPOOL_BYTES;
         private FullPolicy fullPolicy = FullPolicy.BLOCK;
         private Duration blockTimeout = Duration.ofSeconds(30);
-        private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
+        private int maxEventBytes = -1; // DEFAULT_MAX_EVENT_BYTES, or a quarter block if that is less
         private RollPeriod rollPeriod = RollPeriod.HOURLY;
         private long blockSize = DEFAULT_BLOCK_SIZE;
         private long minFreeDiskBytes = -1;
@@ -109,7 +111,13 @@ public final class SpoolConfig {
         public Builder maxSpoolBytes(long v) { this.maxSpoolBytes = v; return this; }
         public Builder fullPolicy(FullPolicy v) { this.fullPolicy = Objects.requireNonNull(v); return this; }
         public Builder blockTimeout(Duration v) { this.blockTimeout = Objects.requireNonNull(v); return this; }
-        public Builder maxEventBytes(int v) { this.maxEventBytes = v; return this; }
+        public Builder maxEventBytes(int v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException("maxEventBytes must be positive, not " + v);
+            }
+            this.maxEventBytes = v;
+            return this;
+        }
         public Builder rollPeriod(RollPeriod v) { this.rollPeriod = Objects.requireNonNull(v); return this; }
         public Builder blockSize(long v) { this.blockSize = v; return this; }
         public Builder minFreeDiskBytes(long v) { this.minFreeDiskBytes = v; return this; }

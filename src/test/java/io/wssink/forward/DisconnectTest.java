@@ -3,7 +3,7 @@ package io.wssink.forward;
 import io.wssink.WebSocketSink;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
-import io.wssink.testing.ChaosProxy;
+import io.wssink.chaos.FaultProxy;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +20,7 @@ class DisconnectTest {
     @TempDir
     Path tmp;
 
-    private WebSocketSink.Builder sink(ChaosProxy proxy) {
+    private WebSocketSink.Builder sink(FaultProxy proxy) {
         return WebSocketSink.builder().url(proxy.url()).spool(tmp.resolve("spool"))
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
                 .maxFrameBytes(4096).maxInFlightBytes(64 << 10);
@@ -31,7 +31,7 @@ class DisconnectTest {
         Path out = tmp.resolve("out.txt");
         int n = 30_000;
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
-             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             FaultProxy proxy = new FaultProxy(receiver.port());
              WebSocketSink sink = sink(proxy).build()) {
             proxy.cutEveryBytes(60_000); // about every 3000 events of ~20 bytes
             long last = 0;
@@ -52,7 +52,7 @@ class DisconnectTest {
     void delayedTrafficStillArrivesInOrder() throws Exception {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
-             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             FaultProxy proxy = new FaultProxy(receiver.port());
              WebSocketSink sink = sink(proxy).build()) {
             proxy.delay(50);
             long last = 0;
@@ -68,7 +68,7 @@ class DisconnectTest {
     void aBlackholedLinkIsFoundByThePingTimeoutAndNothingIsLost() throws Exception {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
-             ChaosProxy proxy = new ChaosProxy(receiver.port());
+             FaultProxy proxy = new FaultProxy(receiver.port());
              WebSocketSink sink = sink(proxy).ping(Duration.ofMillis(200), Duration.ofMillis(300))
                      .handshakeTimeout(Duration.ofMillis(500)).build()) {
             sink.acked(sink.write("event-0")).get(30, TimeUnit.SECONDS);

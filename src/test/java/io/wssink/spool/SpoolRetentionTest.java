@@ -38,34 +38,38 @@ class SpoolRetentionTest {
     }
 
     @Test
-    void retentionDeletesOnlyFullyAcknowledgedCyclesAndReadingResumesAfterIt() throws Exception {
+    void retentionDeletesOnlyFilesBeforeTheCursorsAndReadingResumesAfterIt() throws Exception {
         Path dir = tmp.resolve("spool");
         SpoolConfig config = SpoolConfig.builder(dir).rollPeriod(RollPeriod.TEST_SECONDLY).blockSize(1 << 20)
                 .maxSpoolBytes(64L << 20).maxEventBytes(1 << 10).build();
-        List<Event> expectedTail;
+        List<Event> fromThirdFile;
         try (Spool spool = Spool.open(config)) {
             List<Long> firstOfCycle = appendAcrossCycles(spool, 4);
             assertEquals(4, cycleFiles(dir).size());
             try (SpoolReader reader = spool.openReader()) {
                 List<Event> all = Spools.readAll(reader);
-                // ack up to the last event of the second cycle: the first two cycles are fully acked
+                // ack up to the last event of the second file: both first files are fully acknowledged
                 long ackTo = all.stream().mapToLong(Event::id).filter(id -> id < firstOfCycle.get(2)).max().orElseThrow();
                 reader.ack(ackTo);
-                assertEquals(2, reader.retain(), "the two fully acknowledged files go");
-                assertEquals(2, cycleFiles(dir).size());
-                assertEquals(0, reader.retain(), "nothing more is fully acknowledged");
-                expectedTail = all.stream().filter(e -> e.id() > ackTo).toList();
-                // acking into the third cycle leaves it: it holds unacknowledged events
-                reader.ack(firstOfCycle.get(2));
-                assertEquals(0, reader.retain());
-                assertEquals(2, cycleFiles(dir).size());
+                assertEquals(1, reader.retain(), "the first file goes; the cursor's own file stays");
+                assertEquals(3, cycleFiles(dir).size());
+                assertEquals(0, reader.retain(), "nothing more goes until the cursor moves on");
+                List<Event> afterCursor = all.stream().filter(e -> e.id() > ackTo).toList();
                 reader.rewindCursorTo(ackTo);
-                assertEquals(expectedTail, Spools.readAll(reader), "reading resumes right after the cursor");
+                assertEquals(afterCursor, Spools.readAll(reader), "reading resumes right after the cursor");
+
+                // acking into the third file frees the second; the third holds unacknowledged events
+                reader.ack(firstOfCycle.get(2));
+                assertEquals(1, reader.retain());
+                assertEquals(2, cycleFiles(dir).size());
+                fromThirdFile = all.stream().filter(e -> e.id() >= firstOfCycle.get(2)).toList();
+                reader.rewindCursorTo(ackTo); // its file is gone: rewind starts from the oldest file left
+                assertEquals(fromThirdFile, Spools.readAll(reader), "reading resumes at the first record still there");
             }
         }
         try (Spool spool = Spool.open(config)) {
-            assertEquals(expectedTail, Spools.readAll(spool), "and after a reopen");
-            assertEquals(expectedTail.size(), spool.stats().backlogEvents());
+            assertEquals(fromThirdFile, Spools.readAll(spool), "and after a reopen");
+            assertEquals(fromThirdFile.size(), spool.stats().backlogEvents());
         }
     }
 

@@ -1,4 +1,4 @@
-package io.wssink.testing;
+package io.wssink.chaos;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,11 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A fault-injecting TCP proxy on 127.0.0.1: forwards to a target port, and on demand cuts every connection, cuts
+ * A fault-injecting TCP proxy on 127.0.0.1, for the chaos soak and the tests: forwards to a target port, and on demand cuts every connection, cuts
  * after every N bytes from the client, delays every chunk, or blackholes traffic (drops it both ways, keeping the
  * connections open: a half-open link as the sink sees it).
  */
-public final class ChaosProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel server;
@@ -38,7 +38,7 @@ public final class ChaosProxy implements AutoCloseable {
     private volatile boolean blackhole;
     private final AtomicLong cuts = new AtomicLong();
 
-    public ChaosProxy(int targetPort) {
+    public FaultProxy(int targetPort) {
         this.targetPort = targetPort;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -48,7 +48,7 @@ public final class ChaosProxy implements AutoCloseable {
                         open.add(client);
                         Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                                 .handler(new Relay(client, false));
-                        b.connect("127.0.0.1", ChaosProxy.this.targetPort).addListener(f -> {
+                        b.connect("127.0.0.1", FaultProxy.this.targetPort).addListener(f -> {
                             if (f.isSuccess()) {
                                 Channel upstream = ((io.netty.channel.ChannelFuture) f).channel();
                                 open.add(upstream);
@@ -100,6 +100,10 @@ public final class ChaosProxy implements AutoCloseable {
         private final Channel to;
         private final boolean fromClient;
         private long bytes;
+        /** Delayed chunks with their release times, in arrival order: one task drains them in that order, so later
+         * chunks never overtake earlier ones (TCP never reorders a stream). Event loop only. */
+        private final java.util.ArrayDeque<Object> delayed = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<Long> releases = new java.util.ArrayDeque<>();
 
         Relay(Channel to, boolean fromClient) {
             this.to = to;
@@ -122,11 +126,26 @@ public final class ChaosProxy implements AutoCloseable {
                     return;
                 }
             }
-            long delay = delayMillis;
-            if (delay > 0) {
-                ctx.executor().schedule(() -> to.writeAndFlush(msg), delay, TimeUnit.MILLISECONDS);
-            } else {
+            long delay = TimeUnit.MILLISECONDS.toNanos(delayMillis);
+            if (delayed.isEmpty() && delay == 0) {
                 to.writeAndFlush(msg);
+                return;
+            }
+            delayed.add(msg);
+            releases.add(System.nanoTime() + delay);
+            if (delayed.size() == 1) {
+                ctx.executor().schedule(() -> release(ctx), delay, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void release(ChannelHandlerContext ctx) {
+            while (!delayed.isEmpty() && releases.peek() - System.nanoTime() <= 0) {
+                releases.poll();
+                to.writeAndFlush(delayed.poll());
+            }
+            if (!delayed.isEmpty()) {
+                ctx.executor().schedule(() -> release(ctx), Math.max(0, releases.peek() - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
             }
         }
 

@@ -42,6 +42,9 @@ class SinksTest {
         try (Sink sink = Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of("spool", tmp.resolve("s").toString()))) {
             assertTrue(sink.write("kept") > 0, "spooled even though nothing listens");
             assertEquals(1, ((WebSocketSink) sink).status().spool().backlogEvents());
+            java.util.concurrent.ExecutionException dropped = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> ((WebSocketSink) sink).acked(io.wssink.spool.Spool.DROPPED).get());
+            assertTrue(dropped.getCause().getMessage().startsWith("the event was dropped"));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of()));

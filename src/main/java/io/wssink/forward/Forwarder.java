@@ -128,6 +128,10 @@ public final class Forwarder implements ConnectionEvents {
 
     /** Completes once {@code id} is acknowledged (or, in raw mode, written to the socket). */
     public CompletableFuture<Void> acked(long id) {
+        if (id == Spool.DROPPED) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "the event was dropped (spool full, policy DROP_NEWEST): it will never be acknowledged"));
+        }
         if (Long.compareUnsigned(id, spool.ackedId()) <= 0) {
             return CompletableFuture.completedFuture(null);
         }

@@ -1,12 +1,10 @@
 package io.wssink.forward;
 
 import io.wssink.WebSocketSink;
+import io.wssink.testing.CapturedStderr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -17,18 +15,14 @@ class InsecureWarningTest {
 
     @Test
     void insecureMustBeSpelledOutAndIsWarnedAboutAtEveryStart() throws Exception {
-        PrintStream realErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
+        String logs;
+        try (CapturedStderr err = new CapturedStderr()) {
             for (int start = 0; start < 2; start++) {
                 WebSocketSink.builder().url("wss://127.0.0.1:1/").spool(tmp.resolve("spool")).insecure(true).build().close();
             }
             WebSocketSink.builder().url("wss://127.0.0.1:1/").spool(tmp.resolve("spool")).build().close();
-        } finally {
-            System.setErr(realErr);
+            logs = err.text();
         }
-        String logs = captured.toString(StandardCharsets.UTF_8);
         assertEquals(2, logs.split("TLS certificate and hostname verification are OFF", -1).length - 1, logs);
     }
 }

@@ -1,12 +1,10 @@
 package io.wssink.receiver;
 
 import io.wssink.WebSocketSink;
+import io.wssink.testing.CapturedStderr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +19,9 @@ class SecretsTest {
 
     @Test
     void aWrongTokenGets401AndNoSecretReachesALogAStatusOrAnError() throws Exception {
-        PrintStream realErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         String status;
-        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+        String logs;
+        try (CapturedStderr err = new CapturedStderr(); ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
                 .token("right-token-5ecret").build())) {
             try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url() + "?access_token=query-5ecret")
                     .spool(tmp.resolve("spool")).header("Authorization", "Bearer wrong-token-5ecret")
@@ -42,10 +38,8 @@ class SecretsTest {
                 sink.acked(sink.status().spool().lastId()).get(30, TimeUnit.SECONDS);
                 assertEquals(1, receiver.store().records(), "the spooled event went through with the right token");
             }
-        } finally {
-            System.setErr(realErr);
+            logs = err.text();
         }
-        String logs = captured.toString(StandardCharsets.UTF_8);
         assertTrue(logs.contains("handshake refused: HTTP 401"), "the logs were captured: " + logs);
         for (String text : new String[] {logs, status}) {
             assertFalse(text.contains("5ecret"), "a secret leaked into: " + text);

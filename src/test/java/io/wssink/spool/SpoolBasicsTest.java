@@ -103,6 +103,22 @@ class SpoolBasicsTest {
     }
 
     @Test
+    void aLargeDirectBufferIsAppendedWholeAndItsPositionIsLeftAlone() {
+        byte[] data = new byte[60_000];
+        new java.util.Random(7).nextBytes(data);
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 10).put(new byte[10]).put(data).flip().position(10);
+        try (Spool spool = Spool.open(config().build())) {
+            spool.append(direct);
+            assertEquals(10, direct.position());
+            try (SpoolReader reader = spool.openReader()) {
+                SpoolRecord r = new SpoolRecord();
+                assertTrue(reader.next(r));
+                assertArrayEquals(data, r.payloadCopy());
+            }
+        }
+    }
+
+    @Test
     void anOversizedEventIsRefusedClearlyAndNothingIsWritten() {
         try (Spool spool = Spool.open(config().maxEventBytes(1000).build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

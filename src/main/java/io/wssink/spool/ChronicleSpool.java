@@ -95,6 +95,7 @@ final class ChronicleSpool implements Spool {
         }
         SpoolDirectory.makePrivate(queueDir.resolve("metadata.cq4t"));
         try {
+            refuseTruncatedLastFile(queue, dir);
             return new ChronicleSpool(config, streamId, queue);
         } catch (RuntimeException e) {
             queue.close();
@@ -124,6 +125,34 @@ final class ChronicleSpool implements Spool {
                     + " belongs to another spool (stream " + new java.util.UUID(high, low) + ", not " + streamId
                     + "): its ack cursor would skip or repeat events. Restore this spool's own file, or delete it to"
                     + " send everything again");
+        }
+    }
+
+    /**
+     * Chronicle appends at the write position kept in a file's header. If the last file was cut short by hand, that
+     * position lies past the cut, where readers stop, and new events would never be read. Mapping the file extends it
+     * with zeros again, so the test is not the file's length but the header at that position: in an intact file it is
+     * the last document's, never zero. Refuse rather than lose events.
+     */
+    private static void refuseTruncatedLastFile(SingleChronicleQueue queue, Path dir) {
+        int last = queue.lastCycle();
+        if (last == Integer.MIN_VALUE || last < 0) {
+            return;
+        }
+        var store = queue.storeForCycle(last, queue.epoch(), false, null);
+        if (store == null) {
+            return;
+        }
+        try {
+            long position = store.writePosition();
+            if (position > 0 && store.bytes().readVolatileInt(position) == 0) {
+                throw new SpoolException("spool " + dir + " is damaged: " + store.file() + " has no record where its"
+                        + " last one was written (byte " + position + "; the file was cut short). Events appended to it"
+                        + " would never be read. Move that file out of " + dir.resolve(SpoolDirectory.QUEUE)
+                        + " (the files around it stay readable) and start again");
+            }
+        } finally {
+            queue.closeStore(store);
         }
     }
 

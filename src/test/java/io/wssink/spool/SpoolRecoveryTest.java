@@ -31,7 +31,7 @@ class SpoolRecoveryTest {
     }
 
     @Test
-    void aTruncatedCycleFileKeepsEveryRecordBeforeTheCutAndQuarantinesTheCutOne() throws Exception {
+    void aTruncatedLastCycleFileIsRefusedForAppendingAndTheRestGoesOnOnceItIsMovedAside() throws Exception {
         Path dir = tmp.resolve("spool");
         try (Spool spool = Spool.open(config(dir))) {
             for (int i = 0; i < 100; i++) {
@@ -43,14 +43,25 @@ class SpoolRecoveryTest {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(at + 3); // cut inside event-60
         }
+        SpoolException refused = assertThrows(SpoolException.class, () -> Spool.open(config(dir)),
+                "appending into the cut file would lose events: the spool is refused");
+        assertTrue(refused.getMessage().contains("(byte ") && refused.getMessage().contains("the file was cut short)."
+                + " Events appended to it would never be read. Move that file out of"), refused.getMessage());
+        assertThrows(SpoolException.class, () -> Spool.open(config(dir)), "and again: the refusal does not wear off");
+
+        // What the message says to do: move the file aside; it stays readable where it is put.
+        Path aside = Files.createDirectories(tmp.resolve("aside/queue"));
+        Files.move(file, aside.resolve(file.getFileName()));
+        Files.copy(dir.resolve("wssink-spool.properties"), tmp.resolve("aside/wssink-spool.properties"));
+        Files.setPosixFilePermissions(tmp.resolve("aside"), PosixFilePermissions.fromString("rwx------"));
         try (Spool spool = Spool.open(config(dir))) {
-            List<String> read = texts(Spools.readAll(spool));
-            assertTrue(read.size() >= 60, "kept " + read.size());
-            for (int i = 0; i < 60; i++) {
-                assertEquals("event-" + i, read.get(i), "everything before the cut is intact");
-            }
-            assertEquals(1, spool.stats().corruptRecords(), "the record cut in two is quarantined");
-            // Appending into the truncated file is not covered: see "Known limits" in docs/SPOOL.md.
+            spool.append("after-the-move");
+            assertEquals(List.of("after-the-move"), texts(Spools.readAll(spool)), "and the spool takes new events");
+        }
+        try (Spool damaged = Spool.open(config(tmp.resolve("aside")))) {
+            fail("the moved file is still cut short, and is refused for appending too");
+        } catch (SpoolException expected) {
+            assertTrue(expected.getMessage().contains("cut short"));
         }
     }
 

@@ -82,6 +82,7 @@ public final class Forwarder implements ConnectionEvents {
     private long peerAck;
     private long lastRetain;
     private boolean loggedRawFallback;
+    private String lastInternalError;
 
     /** Parked with an open connection and nothing to send: the one state in which a write must wake it. */
     private volatile boolean parkedForData;
@@ -165,21 +166,25 @@ public final class Forwarder implements ConnectionEvents {
     private void run() {
         try {
             while (true) {
-                handleEvents();
-                applyDelivery();
-                if (stopping && drained()) {
-                    break;
-                }
-                if (connection == null) {
-                    if (stopping) {
+                try {
+                    handleEvents();
+                    applyDelivery();
+                    if (stopping && drained()) {
                         break;
                     }
-                    if (System.nanoTime() - nextAttemptAt >= 0) {
-                        attempt();
+                    if (connection == null) {
+                        if (stopping) {
+                            break;
+                        }
+                        if (System.nanoTime() - nextAttemptAt >= 0) {
+                            attempt();
+                        }
+                    } else if (open && !stopping) {
+                        send();
+                        failbackIfDue();
                     }
-                } else if (open && !stopping) {
-                    send();
-                    failbackIfDue();
+                } catch (RuntimeException e) {
+                    recover(e);
                 }
                 idle();
             }
@@ -187,6 +192,34 @@ public final class Forwarder implements ConnectionEvents {
         } catch (Throwable t) {
             log.error("forwarder stopped by an unexpected error; the spool keeps every event for the next start", t);
             status.lastError = "forwarder stopped: " + t;
+        }
+    }
+
+    /**
+     * An unexpected error in one turn (a bug, or the disk failing under the spool) must not end forwarding: drop the
+     * connection, read again from the cursor, and try again after a backoff. What is spooled stays spooled.
+     */
+    private void recover(RuntimeException e) {
+        String text = "internal error: " + e;
+        status.lastError = text;
+        status.failedAttempts++;
+        if (!text.equals(lastInternalError)) { // once with its stack trace; repeats only counted
+            lastInternalError = text;
+            log.error("{}; reconnecting after a backoff, the spool keeps every event", text, e);
+        }
+        if (connection != null) {
+            connection.close(1011, "internal error");
+        }
+        connection = null;
+        open = false;
+        pendingRecord = false;
+        long delay = backoff.nextDelayNanos();
+        nextAttemptAt = System.nanoTime() + delay;
+        status.state = io.wssink.SinkStatus.ConnectionState.BACKING_OFF;
+        try {
+            reader.rewind();
+        } catch (RuntimeException again) {
+            log.error("cannot rewind the spool reader either; retrying after the backoff", again);
         }
     }
 

@@ -86,6 +86,18 @@ class CliIT {
         r = Jar.run("status", "--spool", tmp.resolve("missing").toString());
         assertEquals(1, r.exit());
         assertEquals("wssink: no spool at " + tmp.resolve("missing") + " (the directory does not exist)", r.err().strip());
+        r = Jar.run("sinks", "--all");
+        assertEquals(2, r.exit());
+        assertEquals("wssink: Unknown option: '--all' (see: wssink sinks --help)", r.err().strip());
+        r = Jar.run("demo", "--seconds", "soon");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("wssink: Invalid value for option '--seconds': 'soon' is not an int"), r.err());
+        r = Jar.run("serve", "--port", "0");
+        assertEquals(2, r.exit());
+        assertEquals("wssink: Missing required option: '--out=<out>' (see: wssink serve --help)", r.err().strip());
+        r = Jar.run("rewind", "--spool", tmp.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("wssink: Error: Missing required argument (specify one of these):"), r.err());
     }
 
     @Test

@@ -271,7 +271,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
     private Process startSender() throws IOException {
         return ChildProcess.wssinkLogging(dir.resolve("sender.err"), "send", "--url", proxy.url(), "--spool",
                 spool.toString(), "--follow", "--mode", "ack", "--block-size", Integer.toString(1 << 20),
-                "--ping-interval", "PT1S", "--ping-timeout", "PT2S")
+                "--ping-interval", "PT1S", "--ping-timeout", "PT2S", "--backoff-max", "PT2S")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }
 

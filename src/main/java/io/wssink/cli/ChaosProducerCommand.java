@@ -61,14 +61,18 @@ final class ChaosProducerCommand implements java.util.concurrent.Callable<Intege
                     event.append('x');
                 }
                 long before = System.nanoTime();
-                while (true) {
+                boolean appended = false;
+                while (!appended && !stop) {
                     try {
                         s.append(event);
-                        break;
+                        appended = true;
                     } catch (SpoolFullException full) {
                         fullTimeouts++; // BLOCK gave up after its timeout: the disk is still full; wait on
                         out.flush();
                     }
+                }
+                if (!appended) {
+                    break; // told to stop while waiting for room: this event was never written, nor reported
                 }
                 long waited = System.nanoTime() - before;
                 maxWaitNanos = Math.max(maxWaitNanos, waited);

@@ -56,6 +56,14 @@ final class SinkOptions {
             description = "Close a link silent for interval + timeout (default: ${DEFAULT-VALUE}).")
     Duration pingTimeout;
 
+    @Option(names = "--backoff-initial", defaultValue = "PT0.1S",
+            description = "First wait after a failed attempt, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration backoffInitial;
+
+    @Option(names = "--backoff-max", defaultValue = "PT30S",
+            description = "Cap of the exponential backoff, with full jitter (default: ${DEFAULT-VALUE}).")
+    Duration backoffMax;
+
     @Option(names = "--block-size", description = "Chronicle's block: spool files grow by this much (default 16 MiB,"
             + " at least 1 MiB, a power of two); smaller suits small disks.")
     Long blockSize;
@@ -64,7 +72,8 @@ final class SinkOptions {
         WebSocketSink.Builder b = WebSocketSink.builder().spool(spool)
                 .mode(Enums.parse(Mode.class, mode, "--mode"))
                 .durability(Durability.parse(durability)).drainTimeout(drainTimeout)
-                .compression(compression).insecure(insecure).ping(pingInterval, pingTimeout);
+                .compression(compression).insecure(insecure).ping(pingInterval, pingTimeout)
+                .backoff(backoffInitial, backoffMax);
         if (blockSize != null) {
             b.blockSize(blockSize);
         }

@@ -119,6 +119,13 @@ final class ChronicleSpool implements Spool {
             }
             counters.streamHigh.setOrderedValue(id.getMostSignificantBits());
             counters.streamLow.setOrderedValue(id.getLeastSignificantBits());
+        } else if (counters.ackCursor.getVolatileValue() == NONE && counters.ackedBytes.getVolatileValue() > 0) {
+            // acks were counted, yet the cursor says nothing was acked: it was zeroed
+            org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: its ack cursor was reset to"
+                    + " nothing although {} bytes were acknowledged; everything still in it will be sent again, and"
+                    + " receivers drop what they hold", directory, counters.ackedBytes.getVolatileValue());
+            counters.corruptRecords.addAtomicValue(1);
+            counters.ackedBytes.setOrderedValue(0);
         } else if (high != id.getMostSignificantBits() || low != id.getLeastSignificantBits()) {
             counters.close();
             throw new SpoolException(directory.resolve(SpoolDirectory.QUEUE).resolve("metadata.cq4t")

@@ -190,6 +190,9 @@ final class ChronicleSpoolReader implements SpoolReader {
     @Override
     public void rewindCursorTo(long id) {
         if (Long.compareUnsigned(id, ackedId()) < 0) {
+            if (id == Spool.NONE) {
+                counters.ackedBytes.setOrderedValue(0); // else the next open would take this for a zeroed cursor
+            }
             counters.ackCursor.setOrderedValue(id);
         }
         rewind();

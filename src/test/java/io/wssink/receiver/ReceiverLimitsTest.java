@@ -44,6 +44,21 @@ class ReceiverLimitsTest {
     }
 
     @Test
+    void aFrameLargerThanTheReceiversLimitClosesTheConnectionAndTheSinkKeepsTheEvent() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).maxFrameBytes(4096)
+                .maxMessageBytes(4096).build());
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                     .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+            sink.write("x".repeat(10_000));
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 2);
+            assertTrue(sink.status().lastError().contains("1009"), sink.status().lastError());
+            assertEquals(1, sink.status().spool().backlogEvents(), "kept in the spool");
+            assertEquals(0, receiver.store().records());
+        }
+    }
+
+    @Test
     void streamsPastTheCapAreRefusedAndStreamsItHoldsGoOn() throws Exception {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).maxStreams(1).build())) {

@@ -87,6 +87,43 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void aZeroedAckCursorMeansEverythingIsSentAgainAndItIsSaidAndCounted() throws Exception {
+        Path dir = tmp.resolve("spool");
+        try (Spool spool = Spool.open(config(dir)); SpoolReader reader = spool.openReader()) {
+            long last = 0;
+            for (int i = 0; i < 10; i++) {
+                last = spool.append("event-" + i);
+            }
+            Spools.readAll(reader);
+            reader.ack(last);
+            ((ChronicleSpool) spool).counters().ackCursor.setOrderedValue(0); // the damage: 8 zero bytes
+        }
+        String logs;
+        try (io.wssink.testing.CapturedStderr err = new io.wssink.testing.CapturedStderr();
+             Spool spool = Spool.open(config(dir))) {
+            assertEquals(10, Spools.readAll(spool).size(), "all resent; receivers drop what they hold");
+            assertEquals(1, spool.stats().corruptRecords(), "counted as damage");
+            logs = err.text();
+        }
+        assertTrue(logs.contains("its ack cursor was reset to nothing although"), logs);
+    }
+
+    @Test
+    void aRewindToTheStartIsNoDamage() throws Exception {
+        Path dir = tmp.resolve("spool");
+        try (Spool spool = Spool.open(config(dir)); SpoolReader reader = spool.openReader()) {
+            long last = spool.append("event");
+            Spools.readAll(reader);
+            reader.ack(last);
+            reader.rewindCursorTo(Spool.NONE);
+        }
+        try (Spool spool = Spool.open(config(dir))) {
+            assertEquals(0, spool.stats().corruptRecords());
+            assertEquals(1, spool.stats().backlogEvents());
+        }
+    }
+
+    @Test
     void aMetadataFileFromAnotherSpoolIsRefused() throws Exception {
         Path mine = tmp.resolve("mine");
         Path other = tmp.resolve("other");

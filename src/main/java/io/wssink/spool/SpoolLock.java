@@ -53,15 +53,6 @@ final class SpoolLock implements AutoCloseable {
         }
     }
 
-    /** Whether some process holds the lock now; for tools that must not run beside a sender. */
-    static boolean isHeld(Path spoolDir) {
-        try (SpoolLock ignored = acquire(spoolDir)) {
-            return false;
-        } catch (SpoolLockedException e) {
-            return true;
-        }
-    }
-
     @Override
     public void close() {
         try {

@@ -76,6 +76,7 @@ public final class Forwarder implements ConnectionEvents {
     private boolean firstAck;
     private long resumeDeadline;
     private long openedAt;
+    private long attemptStartedAt;
     private long nextAttemptAt;
     private int urlIndex;
     private boolean offerSubprotocol = true;
@@ -179,7 +180,9 @@ public final class Forwarder implements ConnectionEvents {
                         if (System.nanoTime() - nextAttemptAt >= 0) {
                             attempt();
                         }
-                    } else if (open && !stopping) {
+                    } else if (!open) {
+                        abandonIfStuck();
+                    } else if (!stopping) {
                         send();
                         failbackIfDue();
                     }
@@ -237,7 +240,23 @@ public final class Forwarder implements ConnectionEvents {
         }
     }
 
+    /**
+     * An attempt reports its end through Netty (failure, timeout, close); should one ever neither open nor fail, it
+     * is given up after the connect and handshake timeouts and two seconds more, so that forwarding never waits on
+     * it for ever. Its late events, if any, are ignored (they name another connection).
+     */
+    private void abandonIfStuck() {
+        long limit = config.connectTimeout().plus(config.handshakeTimeout()).toNanos() + 2_000_000_000L;
+        if (System.nanoTime() - attemptStartedAt < limit) {
+            return;
+        }
+        Connection stuck = connection;
+        stuck.close(1001, "abandoned");
+        closed("stuck", "the connection attempt neither opened nor failed in time; abandoned");
+    }
+
     private void attempt() {
+        attemptStartedAt = System.nanoTime();
         URI url = config.urls().get(urlIndex);
         boolean offer = config.mode() != Mode.RAW && offerSubprotocol;
         status.state = io.wssink.SinkStatus.ConnectionState.CONNECTING;

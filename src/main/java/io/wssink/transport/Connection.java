@@ -23,6 +23,7 @@ public final class Connection {
     volatile int closeStatus = -1;
     volatile String failureKind;
     volatile String failure;
+    final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
 
     Connection(URI url, boolean offeredSubprotocol, ConnectionEvents events) {
         this.url = url;

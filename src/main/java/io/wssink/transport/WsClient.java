@@ -1,7 +1,6 @@
 package io.wssink.transport;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -117,6 +116,9 @@ public final class WsClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // before any event of this channel can fire: a loopback handshake can fail and close the
+                        // channel before connect() has even returned to the forwarder thread
+                        connection.channel = ch;
                         ChannelPipeline p = ch.pipeline();
                         if (tls) {
                             p.addLast("tls", ssl.newHandler(ch.alloc(), host, port));
@@ -131,7 +133,7 @@ public final class WsClient implements AutoCloseable {
                     }
                 });
         ChannelFuture f = b.connect(host, port);
-        connection.channel = f.channel();
+        connection.channel = f.channel(); // also set by initChannel, first; the same channel
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 String[] kindAndText = describe(done.cause());
@@ -147,17 +149,12 @@ public final class WsClient implements AutoCloseable {
         return ws.handshaker().actualSubprotocol();
     }
 
-    /** Reports the end of a connection, once. Event loop only. */
+    /** Reports the end of a connection, once (a failed connect and channelInactive may both report it). */
     void ended(Connection connection) {
-        Channel ch = connection.channel;
-        if (ch.hasAttr(ENDED) && ch.attr(ENDED).get() != null) {
-            return;
+        if (connection.ended.compareAndSet(false, true)) {
+            connection.events().closed(connection, connection.failureKind, connection.failure);
         }
-        ch.attr(ENDED).set(Boolean.TRUE);
-        connection.events().closed(connection, connection.failureKind, connection.failure);
     }
-
-    private static final io.netty.util.AttributeKey<Boolean> ENDED = io.netty.util.AttributeKey.valueOf("wssink.ended");
 
     /** A failure as {kind, one-line text}: the kind is stable, for logging each kind once. Never holds secrets. */
     static String[] describe(Throwable cause) {

@@ -41,11 +41,13 @@ class NegotiationTest {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver plain = ReferenceReceiver.start(ReceiverConfig.builder(out).speaksWssink(false).build());
              WebSocketSink sink = WebSocketSink.builder().url(plain.url()).spool(tmp.resolve("spool")).mode(Mode.ACK)
-                     .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+                     .backoff(Duration.ofMillis(1), Duration.ofMillis(5)).build()) {
             for (int i = 0; i < 100; i++) {
                 sink.write("event-" + i);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 3);
+            // many quick attempts: each must end and be counted (a handshake that failed before connect() returned
+            // once went unreported, and the forwarder waited on it for ever)
+            await().atMost(Duration.ofSeconds(60)).until(() -> sink.status().failedAttempts() >= 100);
             assertEquals("the endpoint selected no subprotocol (it does not speak wssink.v1); mode is ack, which never"
                     + " falls back to raw", sink.status().lastError());
             assertEquals(100, sink.status().spool().backlogEvents());

@@ -31,7 +31,8 @@ class SpoolLockTest {
         Path dir = tmp.resolve("spool");
         try (ChildJvm child = ChildJvm.start(AppendingChild.class, tmp.resolve("child.err"),
                 dir.toString(), "c", "100000000", "hold")) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> child.lines().contains("READY"));
+            // the child has the lock once READY, and has appended once an "A" line is out
+            await().atMost(Duration.ofSeconds(60)).until(() -> child.lines().stream().anyMatch(l -> l.startsWith("A ")));
             try (Spool spool = Spool.open(SpoolConfig.builder(dir).blockSize(1 << 20).maxSpoolBytes(256L << 20)
                     .maxEventBytes(1 << 16).build())) {
                 SpoolLockedException e = assertThrows(SpoolLockedException.class, spool::openReader);

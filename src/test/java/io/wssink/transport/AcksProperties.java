@@ -41,10 +41,14 @@ class AcksProperties {
     void anyTextParsesWithoutThrowingAndIsAnAckOnlyWhenItIsOne(@ForAll("jsonish") String text) {
         Acks.Parsed p = Acks.parse(text);
         if (p.kind() == Acks.Parsed.Kind.ACK) {
-            String digits = text.strip().replaceAll("^\\{\\s*\"ack\"\\s*:\\s*\"?|\"?\\s*}$", "");
-            assertTrue(digits.matches("[0-9]{1,20}"), "taken for an ack: " + text);
-            assertEquals(new BigInteger(digits).longValue(), p.id());
-            assertTrue(new BigInteger(digits).bitLength() <= 64);
+            String value = text.strip().replaceAll("^\\{\\s*\"ack\"\\s*:\\s*|\\s*}$", "");
+            boolean quoted = value.startsWith("\"");
+            String digits = quoted ? value.substring(1, value.length() - 1) : value;
+            // a string holds decimal digits only; a JSON integer may be written -0, which is 0
+            assertTrue(quoted ? digits.matches("[0-9]{1,20}") : digits.matches("-?[0-9]{1,20}"), "taken for an ack: " + text);
+            BigInteger id = new BigInteger(digits);
+            assertTrue(id.signum() >= 0 && id.bitLength() <= 64, "taken for an ack: " + text);
+            assertEquals(id.longValue(), p.id());
         }
     }
 
@@ -57,5 +61,8 @@ class AcksProperties {
         assertEquals(Acks.Parsed.Kind.NOT_AN_ACK, Acks.parse("{\"ack\":\"12\",\"note\":\"hi\"}").kind());
         assertEquals(Acks.Parsed.Kind.NOT_AN_ACK, Acks.parse("pause").kind());
         assertEquals(-1L, Acks.parse("{\"ack\":\"18446744073709551615\"}").id());
+        assertEquals(0L, Acks.parse("{\"ack\":-0}").id(), "-0 is a JSON integer, and 0");
+        assertEquals(Acks.Parsed.Kind.MALFORMED_ACK, Acks.parse("{\"ack\":-5}").kind());
+        assertEquals(Acks.Parsed.Kind.MALFORMED_ACK, Acks.parse("{\"ack\":\"-0\"}").kind());
     }
 }

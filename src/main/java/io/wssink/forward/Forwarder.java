@@ -213,12 +213,8 @@ public final class Forwarder implements ConnectionEvents {
         if (connection != null) {
             connection.close(1011, "internal error");
         }
-        connection = null;
-        open = false;
-        pendingRecord = false;
-        long delay = backoff.nextDelayNanos();
-        nextAttemptAt = System.nanoTime() + delay;
-        status.state = io.wssink.SinkStatus.ConnectionState.BACKING_OFF;
+        forgetConnection();
+        backOff();
         try {
             reader.rewind();
         } catch (RuntimeException again) {
@@ -342,10 +338,7 @@ public final class Forwarder implements ConnectionEvents {
     private void closed(String kind, String failure) {
         long up = openedAt == 0 ? 0 : System.nanoTime() - openedAt;
         boolean offered = connection.offeredSubprotocol();
-        connection = null;
-        open = false;
-        openedAt = 0;
-        pendingRecord = false;
+        forgetConnection();
         reader.rewind();
         if (stopping) {
             return;
@@ -370,11 +363,25 @@ public final class Forwarder implements ConnectionEvents {
         String text = "no-subprotocol".equals(kind) ? failure + "; mode is ack, which never falls back to raw" : failure;
         status.lastError = text;
         backoff.connectionEnded(up);
+        long delay = backOff();
+        failures.failure(kind == null ? "unknown" : kind, text, status.url, delay / 1_000_000);
+        urlIndex = (urlIndex + 1) % config.urls().size();
+    }
+
+    /** The connection is over, whatever ended it: nothing is open, nothing read waits to be sent. */
+    private void forgetConnection() {
+        connection = null;
+        open = false;
+        openedAt = 0;
+        pendingRecord = false;
+    }
+
+    /** Schedules the next attempt after the backoff's next delay; returns that delay. */
+    private long backOff() {
         long delay = backoff.nextDelayNanos();
         nextAttemptAt = System.nanoTime() + delay;
-        failures.failure(kind == null ? "unknown" : kind, text, status.url, delay / 1_000_000);
         status.state = io.wssink.SinkStatus.ConnectionState.BACKING_OFF;
-        urlIndex = (urlIndex + 1) % config.urls().size();
+        return delay;
     }
 
     private void send() {

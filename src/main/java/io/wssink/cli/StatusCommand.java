@@ -43,6 +43,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 g.writeNumberField("oldestUnackedAgeMillis", s.oldestUnackedAgeMillis());
                 g.writeNumberField("droppedEvents", s.droppedEvents());
                 g.writeNumberField("corruptRecords", s.corruptRecords());
+                g.writeNumberField("missingFiles", s.missingFiles());
                 g.writeNumberField("diskBytes", s.diskBytes());
                 g.writeBooleanField("senderRunning", held);
                 g.writeEndObject();
@@ -56,6 +57,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             System.out.printf("oldest unacked    %s%n", s.backlogEvents() == 0 ? "-" : s.oldestUnackedAgeMillis() + " ms ago");
             System.out.printf("dropped           %d events%n", s.droppedEvents());
             System.out.printf("corrupt records   %d%n", s.corruptRecords());
+            System.out.printf("missing files     %d%n", s.missingFiles());
             System.out.printf("on disk           %d bytes%n", s.diskBytes());
             System.out.printf("sender            %s%n", held ? "running" : "not running");
         }

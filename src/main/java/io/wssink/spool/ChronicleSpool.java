@@ -33,6 +33,7 @@ final class ChronicleSpool implements Spool {
     private final SingleChronicleQueue queue;
     private final SpoolCounters counters;
     private final CycleFiles cycleFiles;
+    private final CycleManifest manifest;
     private final SpoolCapacity capacity;
     private final RecordCodec codec = new RecordCodec();
     private final TextEncoder textEncoder = new TextEncoder();
@@ -56,8 +57,16 @@ final class ChronicleSpool implements Spool {
         this.streamId = streamId;
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
-        checkMetadataBelongs(streamId);
+        this.manifest = new CycleManifest(queue);
         this.cycleFiles = new CycleFiles(queue);
+        try {
+            checkMetadataBelongs(streamId);
+            checkCycleFiles();
+        } catch (RuntimeException e) {
+            manifest.close();
+            counters.close();
+            throw e;
+        }
         this.epochMillis = queue.epoch();
         this.cycleMillis = queue.rollCycle().lengthInMillis();
         this.capacity = new SpoolCapacity(cycleFiles, config.maxSpoolBytes(), config.minFreeDiskBytes(),
@@ -127,12 +136,43 @@ final class ChronicleSpool implements Spool {
             counters.corruptRecords.addAtomicValue(1);
             counters.ackedBytes.setOrderedValue(0);
         } else if (high != id.getMostSignificantBits() || low != id.getLeastSignificantBits()) {
-            counters.close();
             throw new SpoolException(directory.resolve(SpoolDirectory.QUEUE).resolve("metadata.cq4t")
                     + " belongs to another spool (stream " + new java.util.UUID(high, low) + ", not " + streamId
                     + "): its ack cursor would skip or repeat events. Restore this spool's own file, or delete it to"
                     + " send everything again");
         }
+    }
+
+    /**
+     * A cycle file the spool wrote into and did not delete was deleted by hand (or lost). If it is the file that appends
+     * go into now, refuse: Chronicle would make it again and number new events from the start of the cycle, with the
+     * ids of the deleted ones, which the cursor or the receivers may already hold, so new events would be dropped as
+     * delivered. Otherwise the files around it are read as usual; each missing file is said once and counted.
+     */
+    private void checkCycleFiles() {
+        int latest = manifest.latest();
+        int now = queue.cycle();
+        if (latest != Integer.MIN_VALUE && latest >= now && manifest.isRecorded(latest)
+                && !java.nio.file.Files.exists(cycleFiles.fileFor(latest))) {
+            throw new SpoolException("spool " + directory + " is damaged: " + cycleFiles.fileFor(latest) + ", the file"
+                    + " new events go into, is missing (deleted by hand?). New events would take the ids of the ones"
+                    + " it held, which receivers may already have, and be dropped as duplicates. Put the file back,"
+                    + " or open the spool after " + java.time.Instant.ofEpochMilli(epochMillisOf(latest + 1))
+                    + ", when events go into a new file");
+        }
+        int oldest = queue.firstCycle();
+        for (int cycle : manifest.missing(cycleFiles, oldest == Integer.MAX_VALUE ? Integer.MAX_VALUE : oldest)) {
+            if (manifest.forget(cycle)) { // lost to retention, which forgets a cycle before deleting it, when false
+                counters.missingFiles.addAtomicValue(1);
+                org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: {} is missing (deleted by"
+                        + " hand?): the events it held are lost; the files around it are read as usual", directory,
+                        cycleFiles.fileFor(cycle));
+            }
+        }
+    }
+
+    private long epochMillisOf(int cycle) {
+        return queue.epoch() + cycle * queue.rollCycle().lengthInMillis();
     }
 
     /**
@@ -244,6 +284,7 @@ final class ChronicleSpool implements Spool {
         if (appender.cycle() != appenderCycle) {
             appenderCycle = appender.cycle();
             SpoolDirectory.makePrivate(appender.currentFile().toPath()); // Chronicle's listener misses new files
+            manifest.written(appenderCycle);
         }
         capacity.appended(recordBytes);
         appendCount++;
@@ -387,7 +428,7 @@ final class ChronicleSpool implements Spool {
         return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
-                diskBytes);
+                counters.missingFiles.getVolatileValue(), diskBytes);
     }
 
     /** The index of the first record after {@code acked}, or NONE; leaves {@code t} anywhere. */
@@ -451,6 +492,10 @@ final class ChronicleSpool implements Spool {
         return cycleFiles;
     }
 
+    CycleManifest manifest() {
+        return manifest;
+    }
+
     @Override
     public Path directory() {
         return directory;
@@ -472,6 +517,7 @@ final class ChronicleSpool implements Spool {
             }
             appender.close();
         }
+        manifest.close();
         counters.close();
         queue.close();
     }

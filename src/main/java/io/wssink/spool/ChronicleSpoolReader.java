@@ -245,6 +245,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         int deleted = 0;
         for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
             Path file = spool.cycleFiles().fileFor(cycle);
+            spool.manifest().forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
             try {
                 if (Files.deleteIfExists(file)) {
                     deleted++;

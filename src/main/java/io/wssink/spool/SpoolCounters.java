@@ -16,6 +16,7 @@ final class SpoolCounters implements AutoCloseable {
     final LongValue ackedBytes;
     final LongValue droppedEvents;
     final LongValue corruptRecords;
+    final LongValue missingFiles;
     /** The stream id's two halves, so that a metadata file from another spool is recognised (its cursor would skip
      * or repeat this stream's events). Both zero: the metadata is new, or was lost. */
     final LongValue streamHigh;
@@ -28,6 +29,7 @@ final class SpoolCounters implements AutoCloseable {
         ackedBytes = queue.indexForId("wssink.acked.bytes");
         droppedEvents = queue.indexForId("wssink.dropped.events");
         corruptRecords = queue.indexForId("wssink.corrupt.records");
+        missingFiles = queue.indexForId("wssink.missing.files");
         streamHigh = queue.indexForId("wssink.stream.high");
         streamLow = queue.indexForId("wssink.stream.low");
     }
@@ -40,6 +42,7 @@ final class SpoolCounters implements AutoCloseable {
         ackedBytes.close();
         droppedEvents.close();
         corruptRecords.close();
+        missingFiles.close();
         streamHigh.close();
         streamLow.close();
     }

@@ -8,6 +8,8 @@ package io.wssink.spool;
  * @param ackedId            the highest acknowledged id, or {@link Spool#NONE}
  * @param backlogEvents      events appended after {@code ackedId}
  * @param oldestUnackedAgeMillis age of the first event after {@code ackedId}, or 0 when the backlog is empty
+ * @param corruptRecords     records skipped because they failed their check, plus ack cursors found zeroed
+ * @param missingFiles       cycle files the spool wrote into that were found deleted by someone else
  */
 public record SpoolStats(
         String streamId,
@@ -20,5 +22,6 @@ public record SpoolStats(
         long oldestUnackedAgeMillis,
         long droppedEvents,
         long corruptRecords,
+        long missingFiles,
         long diskBytes) {
 }

@@ -54,9 +54,12 @@ class SpoolRecoveryTest {
         Files.move(file, aside.resolve(file.getFileName()));
         Files.copy(dir.resolve("wssink-spool.properties"), tmp.resolve("aside/wssink-spool.properties"));
         Files.setPosixFilePermissions(tmp.resolve("aside"), PosixFilePermissions.fromString("rwx------"));
-        try (Spool spool = Spool.open(config(dir))) {
+        Spool reopened = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)) // once its cycle is
+                .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(dir)), s -> true); // over
+        try (Spool spool = reopened) {
             spool.append("after-the-move");
             assertEquals(List.of("after-the-move"), texts(Spools.readAll(spool)), "and the spool takes new events");
+            assertEquals(1, spool.stats().missingFiles(), "the file moved out is counted as missing");
         }
         try (Spool damaged = Spool.open(config(tmp.resolve("aside")))) {
             fail("the moved file is still cut short, and is refused for appending too");
@@ -138,7 +141,7 @@ class SpoolRecoveryTest {
     }
 
     @Test
-    void aCycleFileDeletedByHandLosesOnlyItsOwnEvents() throws Exception {
+    void aCycleFileDeletedByHandLosesOnlyItsOwnEventsAndIsSaidAndCountedOnce() throws Exception {
         Path dir = tmp.resolve("spool");
         List<Long> firstOfCycle;
         try (Spool spool = Spool.open(config(dir))) {
@@ -146,12 +149,87 @@ class SpoolRecoveryTest {
         }
         List<Path> files = SpoolRetentionTest.cycleFiles(dir).stream().sorted().toList();
         Files.delete(files.get(1));
-        try (Spool spool = Spool.open(config(dir))) {
+        String logs;
+        try (io.wssink.testing.CapturedStderr err = new io.wssink.testing.CapturedStderr();
+             Spool spool = Spool.open(config(dir))) {
             List<Event> read = Spools.readAll(spool);
             int middle = SpoolRetentionTest.cycleOf(firstOfCycle.get(1));
             assertTrue(read.stream().noneMatch(e -> SpoolRetentionTest.cycleOf(e.id()) == middle));
             assertTrue(read.stream().anyMatch(e -> e.id() == firstOfCycle.get(0)), "the first file's events remain");
             assertTrue(read.stream().anyMatch(e -> e.id() == firstOfCycle.get(2)), "and the last file's");
+            assertEquals(1, spool.stats().missingFiles(), "counted");
+            logs = err.text();
+        }
+        assertTrue(logs.contains(files.get(1) + " is missing (deleted by hand?): the events it held are lost"), logs);
+        try (Spool spool = Spool.open(config(dir))) {
+            assertEquals(1, spool.stats().missingFiles(), "once, not at every open");
+        }
+    }
+
+    @Test
+    void theFileHoldingTheCursorDeletedByHandIsCountedAndReadingGoesOnFromTheNextFile() throws Exception {
+        Path dir = tmp.resolve("spool");
+        List<Long> firstOfCycle;
+        try (Spool spool = Spool.open(config(dir)); SpoolReader reader = spool.openReader()) {
+            firstOfCycle = SpoolRetentionTest.appendAcrossCycles(spool, 3);
+            Spools.readAll(reader);
+            reader.ack(firstOfCycle.get(0));
+        }
+        Files.delete(SpoolRetentionTest.cycleFiles(dir).stream().sorted().toList().get(0));
+        try (Spool spool = Spool.open(config(dir))) {
+            List<Event> read = Spools.readAll(spool);
+            assertEquals(firstOfCycle.get(1), read.get(0).id(), "the next file is read from its start");
+            assertEquals(1, spool.stats().missingFiles());
+        }
+    }
+
+    @Test
+    void filesDeletedByRetentionAreNotMissing() throws Exception {
+        Path dir = tmp.resolve("spool");
+        try (Spool spool = Spool.open(config(dir)); SpoolReader reader = spool.openReader()) {
+            List<Long> firstOfCycle = SpoolRetentionTest.appendAcrossCycles(spool, 3);
+            Spools.readAll(reader);
+            reader.ack(firstOfCycle.get(2));
+            assertEquals(2, reader.retain());
+        }
+        try (Spool spool = Spool.open(config(dir))) {
+            assertEquals(0, spool.stats().missingFiles());
+        }
+    }
+
+    @Test
+    void theFileNewEventsGoIntoDeletedByHandIsRefusedUntilItsCycleIsOver() throws Exception {
+        // Chronicle would make the file again and give new events the ids of the deleted ones, which receivers hold.
+        Path dir = null;
+        long lastId = Spool.NONE;
+        SpoolException refused = null;
+        for (int attempt = 0; refused == null && attempt < 20; attempt++) { // append, delete and open in one second
+            dir = tmp.resolve("spool-" + attempt);
+            try (Spool spool = Spool.open(config(dir)); SpoolReader reader = spool.openReader()) {
+                lastId = spool.append("acked");
+                Spools.readAll(reader);
+                reader.ack(lastId);
+            }
+            Files.delete(SpoolRetentionTest.cycleFiles(dir).get(0));
+            try {
+                Spool.open(config(dir)).close();
+            } catch (SpoolException e) {
+                refused = e;
+            }
+        }
+        assertNotNull(refused, "refused while the deleted file's cycle lasts");
+        assertTrue(refused.getMessage().contains(", the file new events go into, is missing (deleted by hand?). New"
+                + " events would take the ids of the ones it held"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("Put the file back, or open the spool after "), refused.getMessage());
+
+        Path spoolDir = dir;
+        Spool reopened = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(spoolDir)), s -> true);
+        try (Spool spool = reopened) {
+            long next = spool.append("after");
+            assertTrue(Long.compareUnsigned(next, lastId) > 0, "new ids come after every id given before");
+            assertEquals(List.of("after"), texts(Spools.readAll(spool)));
+            assertEquals(1, spool.stats().missingFiles());
         }
     }
 

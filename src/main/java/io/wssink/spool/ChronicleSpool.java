@@ -36,6 +36,7 @@ final class ChronicleSpool implements Spool {
     private final CycleManifest manifest;
     private final SpoolCapacity capacity;
     private final RecordCodec codec = new RecordCodec();
+    private final AppendClock clock;
     private final TextEncoder textEncoder = new TextEncoder();
     private final ScheduledExecutorService syncTimer;
     private ExcerptAppender appender;
@@ -51,8 +52,9 @@ final class ChronicleSpool implements Spool {
     private long lastSyncNanos;
     private boolean closed;
 
-    private ChronicleSpool(SpoolConfig config, String streamId, SingleChronicleQueue queue) {
+    private ChronicleSpool(SpoolConfig config, String streamId, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
+        this.clock = clock;
         this.directory = config.directory();
         this.streamId = streamId;
         this.queue = queue;
@@ -90,8 +92,10 @@ final class ChronicleSpool implements Spool {
         Path queueDir = dir.resolve(SpoolDirectory.QUEUE);
         SpoolDirectory.createPrivateDirectory(queueDir);
         SingleChronicleQueue queue;
+        AppendClock clock = new AppendClock();
         try {
             SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(queueDir)
+                    .timeProvider(clock)
                     .rollCycle(rollCycle(config.rollPeriod()))
                     .blockSize(config.blockSize())
                     .storeFileListener(new PrivateFiles());
@@ -105,7 +109,7 @@ final class ChronicleSpool implements Spool {
         SpoolDirectory.makePrivate(queueDir.resolve("metadata.cq4t"));
         try {
             refuseTruncatedLastFile(queue, dir);
-            return new ChronicleSpool(config, streamId, queue);
+            return new ChronicleSpool(config, streamId, queue, clock);
         } catch (RuntimeException e) {
             queue.close();
             throw e;
@@ -219,15 +223,19 @@ final class ChronicleSpool implements Spool {
             if (length < 0) {
                 throw tooLarge(text.length() > config.maxEventBytes() ? text.length() : -1);
             }
-            long now = System.currentTimeMillis();
             long before = appendCount;
-            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
-                return DROPPED;
+            try {
+                if (!admit(RecordCodec.HEADER_BYTES + length)) {
+                    return DROPPED;
+                }
+                if (appendCount != before) {
+                    length = textEncoder.encode(text, config.maxEventBytes()); // reused by others while BLOCK waited
+                }
+                return write(codec.encode(EventKind.TEXT, clock.currentTimeMillis(), textEncoder.array(), 0, length),
+                        length);
+            } finally {
+                clock.release();
             }
-            if (appendCount != before) {
-                length = textEncoder.encode(text, config.maxEventBytes()); // reused by others while BLOCK waited
-            }
-            return write(EventKind.TEXT, textEncoder.array(), 0, length, now);
         }
     }
 
@@ -236,11 +244,14 @@ final class ChronicleSpool implements Spool {
         java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
         checkSize(length);
         synchronized (this) {
-            long now = System.currentTimeMillis();
-            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
-                return DROPPED;
+            try {
+                if (!admit(RecordCodec.HEADER_BYTES + length)) {
+                    return DROPPED;
+                }
+                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes, offset, length), length);
+            } finally {
+                clock.release();
             }
-            return write(EventKind.BINARY, bytes, offset, length, now);
         }
     }
 
@@ -252,30 +263,23 @@ final class ChronicleSpool implements Spool {
         int length = bytes.remaining();
         checkSize(length);
         synchronized (this) {
-            long now = System.currentTimeMillis();
-            if (!admit(RecordCodec.HEADER_BYTES + length, now)) {
-                return DROPPED;
-            }
-            int crc = codec.headerAndCrc(EventKind.BINARY, now, bytes);
-            int position = bytes.position();
-            try (DocumentContext dc = appender().writingDocument()) {
-                Bytes<?> out = dc.wire().bytes();
-                out.writeInt(crc).write(codec.header(), 0, RecordCodec.HEADER_BYTES - 4).writeSome(bytes);
+            try {
+                if (!admit(RecordCodec.HEADER_BYTES + length)) {
+                    return DROPPED;
+                }
+                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes), length);
             } finally {
-                bytes.position(position);
+                clock.release();
             }
-            return appended(length);
         }
     }
 
     /** Caller holds the monitor, which guards the appender, the codec and the encoder, and has admitted it. */
-    private long write(EventKind kind, byte[] payload, int offset, int length, long now) {
-        int crc = codec.headerAndCrc(kind, now, payload, offset, length);
+    private long write(int recordLength, int payloadLength) {
         try (DocumentContext dc = appender().writingDocument()) {
-            dc.wire().bytes().writeInt(crc).write(codec.header(), 0, RecordCodec.HEADER_BYTES - 4)
-                    .write(payload, offset, length);
+            dc.wire().bytes().write(codec.record(), 0, recordLength);
         }
-        return appended(length);
+        return appended(payloadLength);
     }
 
     private long appended(int payloadLength) {
@@ -320,12 +324,15 @@ final class ChronicleSpool implements Spool {
         return (int) ((nowMillis - epochMillis) / cycleMillis);
     }
 
-    /** Applies the full policy; true when the record may be written. */
-    private boolean admit(long recordBytes, long nowMillis) {
+    /**
+     * Applies the full policy; true when the record may be written. Reads the {@link AppendClock}, whose reading the
+     * record's timestamp and Chronicle's choice of cycle then share; the caller releases it.
+     */
+    private boolean admit(long recordBytes) {
         if (closed) {
             throw new IllegalStateException("spool " + directory + " is closed");
         }
-        if (capacity.hasRoomFor(recordBytes, cycleAt(nowMillis))) {
+        if (capacity.hasRoomFor(recordBytes, cycleAt(clock.read()))) {
             return true;
         }
         switch (config.fullPolicy()) {
@@ -336,7 +343,7 @@ final class ChronicleSpool implements Spool {
             case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
             case BLOCK -> {
                 long deadline = System.nanoTime() + config.blockTimeout().toNanos();
-                while (!capacity.hasRoomFor(recordBytes, cycleAt(System.currentTimeMillis()))) {
+                while (!capacity.hasRoomFor(recordBytes, cycleAt(clock.read()))) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw new SpoolFullException("spool full for " + config.blockTimeout() + ": "

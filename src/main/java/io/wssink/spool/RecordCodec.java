@@ -1,5 +1,7 @@
 package io.wssink.spool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -14,42 +16,58 @@ import java.util.zip.CRC32C;
  *  14  i32  payload length
  *  18  ...  payload
  * </pre>
- * One codec belongs to one thread at a time (it reuses its CRC and header buffers), so encoding allocates nothing.
+ * One codec belongs to one thread at a time (it reuses its CRC and record buffers), so encoding allocates nothing
+ * once its buffer has grown to the largest event.
  */
 final class RecordCodec {
     static final int FORMAT = 1;
     static final int HEADER_BYTES = 18;
-    private static final int CRC_COVERED_HEADER = HEADER_BYTES - 4;
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final CRC32C crc = new CRC32C();
-    private final ByteBuffer header = ByteBuffer.allocate(CRC_COVERED_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    private byte[] record = new byte[HEADER_BYTES + 1024];
 
-    /** Fills the header (after the CRC) and returns the CRC over it and the payload. */
-    int headerAndCrc(EventKind kind, long timestampMillis, byte[] payload, int offset, int length) {
-        fillHeader(kind, timestampMillis, length);
-        crc.update(payload, offset, length);
-        return (int) crc.getValue();
+    /**
+     * Encodes a whole record, header and a copy of the payload, into {@link #record()} and returns its length. One
+     * contiguous record costs one CRC update and one write into Chronicle instead of three: less than the copy.
+     */
+    int encode(EventKind kind, long timestampMillis, byte[] payload, int offset, int length) {
+        byte[] r = recordFor(length);
+        System.arraycopy(payload, offset, r, HEADER_BYTES, length);
+        return seal(r, kind, timestampMillis, length);
     }
 
-    /** As {@link #headerAndCrc(EventKind, long, byte[], int, int)} for the remaining bytes of a buffer. */
-    int headerAndCrc(EventKind kind, long timestampMillis, ByteBuffer payload) {
-        fillHeader(kind, timestampMillis, payload.remaining());
-        int position = payload.position();
-        crc.update(payload);
-        payload.position(position);
-        return (int) crc.getValue();
+    /** As {@link #encode(EventKind, long, byte[], int, int)} for the remaining bytes of a buffer, left unmoved. */
+    int encode(EventKind kind, long timestampMillis, ByteBuffer payload) {
+        int length = payload.remaining();
+        byte[] r = recordFor(length);
+        payload.get(payload.position(), r, HEADER_BYTES, length);
+        return seal(r, kind, timestampMillis, length);
     }
 
-    /** The 14 header bytes that follow the CRC, valid after {@code headerAndCrc}. */
-    byte[] header() {
-        return header.array();
+    /** The record last encoded, in {@code [0, length)}; reused by the next. */
+    byte[] record() {
+        return record;
     }
 
-    private void fillHeader(EventKind kind, long timestampMillis, int length) {
-        header.clear();
-        header.put((byte) FORMAT).put((byte) kind.code()).putLong(timestampMillis).putInt(length);
+    private byte[] recordFor(int payloadLength) {
+        int needed = HEADER_BYTES + payloadLength;
+        if (record.length < needed) {
+            record = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * record.length))];
+        }
+        return record;
+    }
+
+    private int seal(byte[] r, EventKind kind, long timestampMillis, int payloadLength) {
+        r[4] = (byte) FORMAT;
+        r[5] = (byte) kind.code();
+        LONG.set(r, 6, timestampMillis);
+        INT.set(r, 14, payloadLength);
         crc.reset();
-        crc.update(header.array(), 0, CRC_COVERED_HEADER);
+        crc.update(r, 4, HEADER_BYTES - 4 + payloadLength);
+        INT.set(r, 0, (int) crc.getValue());
+        return HEADER_BYTES + payloadLength;
     }
 
     /**
@@ -61,8 +79,7 @@ final class RecordCodec {
         if (length < HEADER_BYTES) {
             return "record of " + length + " bytes is shorter than its header";
         }
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, length).order(ByteOrder.LITTLE_ENDIAN);
-        int storedCrc = b.getInt(0);
+        int storedCrc = (int) INT.get(buf, 0);
         crc.reset();
         crc.update(buf, 4, length - 4);
         if ((int) crc.getValue() != storedCrc) {
@@ -72,12 +89,12 @@ final class RecordCodec {
             return "unknown record format " + buf[4];
         }
         EventKind kind = EventKind.ofCode(buf[5]);
-        int payloadLength = b.getInt(14);
+        int payloadLength = (int) INT.get(buf, 14);
         if (kind == null || payloadLength != length - HEADER_BYTES) {
             return "inconsistent header";
         }
         into.kind = kind;
-        into.timestampMillis = b.getLong(6);
+        into.timestampMillis = (long) LONG.get(buf, 6);
         into.buffer = buf;
         into.payloadOffset = HEADER_BYTES;
         into.payloadLength = payloadLength;

@@ -48,6 +48,33 @@ class SpoolBasicsTest {
     }
 
     @Test
+    void eachRecordCarriesItsAppendTimeAndLiesInTheCycleOfThatTime() {
+        // The record's timestamp and Chronicle's choice of cycle come from one clock reading, so they agree even at
+        // the instant a cycle ends; with a clock read each, a record could carry 12:00:00.000 yet lie in 11:59:59.
+        var roll = ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY);
+        try (Spool spool = Spool.open(config().rollPeriod(RollPeriod.TEST_SECONDLY).build());
+             SpoolReader reader = spool.openReader()) {
+            long start = System.currentTimeMillis();
+            long firstCycle = roll.toCycle(spool.append("first"));
+            long last;
+            do {
+                last = spool.append(new byte[100], 0, 100);
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // a pace, not a wait: some MB, not GB
+            } while (roll.toCycle(last) < firstCycle + 3);
+            long end = System.currentTimeMillis();
+            SpoolRecord r = new SpoolRecord();
+            int checked = 0;
+            while (reader.next(r)) {
+                assertTrue(r.timestampMillis() >= start && r.timestampMillis() <= end, "the time it was appended");
+                assertEquals(roll.toCycle(r.id()), r.timestampMillis() / roll.lengthInMillis(),
+                        "record " + r.id() + " at " + r.timestampMillis() + " lies in the cycle of its time");
+                checked++;
+            }
+            assertTrue(checked > 3);
+        }
+    }
+
+    @Test
     void aReopenedReaderResumesRightAfterTheCursorAndRewindReturnsTheInFlightTail() {
         long[] ids = new long[10];
         try (Spool spool = Spool.open(config().build())) {

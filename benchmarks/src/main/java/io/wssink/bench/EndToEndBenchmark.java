@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * bare Netty client (one event per frame and one flush per event, no spool, no acks) into the same receiver. Each invocation writes a batch
  * and then waits for the batch written {@link #WINDOW} batches earlier, so the pipeline stays full (acks come every
  * 100 ms or 1 MiB) while what is in flight stays bounded.
+ * <p>Each iteration starts with a fresh receiver, spool and client, and deletes their files after: see
+ * {@link AppendBenchmark} for why a queue that grows for a whole trial measures the kernel's page handling.
  * <p>6. The network half: {@link #spoolOnly} appends and reads back with acks through the same spool, with no
  * network; against {@link #wssinkAck} it shows what the network half costs.
  */
@@ -52,7 +54,7 @@ public class EndToEndBenchmark {
         Path dir;
         ReferenceReceiver receiver;
 
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void start() throws Exception {
             payload = new byte[size];
             java.util.Arrays.fill(payload, (byte) 'x');
@@ -60,7 +62,7 @@ public class EndToEndBenchmark {
             receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true).build());
         }
 
-        @TearDown(Level.Trial)
+        @TearDown(Level.Iteration)
         public void stop() throws Exception {
             receiver.close();
             Dirs.delete(dir);
@@ -74,6 +76,8 @@ public class EndToEndBenchmark {
         int turn;
 
         void open(Receiver r, Mode mode) {
+            java.util.Arrays.fill(window, 0);
+            turn = 0;
             sink = WebSocketSink.builder().url(r.receiver.url()).spool(r.dir.resolve("spool-" + mode)).mode(mode)
                     .maxSpoolBytes(64L << 30).maxInFlightBytes(16L << 20).build();
         }
@@ -90,7 +94,7 @@ public class EndToEndBenchmark {
             window[slot] = last;
         }
 
-        @TearDown(Level.Trial)
+        @TearDown(Level.Iteration)
         public void close() {
             sink.close();
         }
@@ -98,7 +102,7 @@ public class EndToEndBenchmark {
 
     @State(Scope.Benchmark)
     public static class AckSink extends SinkState {
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void open(Receiver r) {
             open(r, Mode.ACK);
         }
@@ -106,7 +110,7 @@ public class EndToEndBenchmark {
 
     @State(Scope.Benchmark)
     public static class RawSink extends SinkState {
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void open(Receiver r) {
             open(r, Mode.RAW);
         }
@@ -118,12 +122,14 @@ public class EndToEndBenchmark {
         final ChannelFuture[] window = new ChannelFuture[WINDOW];
         int turn;
 
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void open(Receiver r) throws Exception {
+            java.util.Arrays.fill(window, null);
+            turn = 0;
             client = new BareClient(r.receiver.url());
         }
 
-        @TearDown(Level.Trial)
+        @TearDown(Level.Iteration)
         public void close() {
             client.close();
         }
@@ -135,13 +141,13 @@ public class EndToEndBenchmark {
         SpoolReader reader;
         final SpoolRecord record = new SpoolRecord();
 
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void open(Receiver r) {
             spool = Spool.open(SpoolConfig.builder(r.dir.resolve("spool-only")).maxSpoolBytes(64L << 30).build());
             reader = spool.openReader();
         }
 
-        @TearDown(Level.Trial)
+        @TearDown(Level.Iteration)
         public void close() {
             reader.close();
             spool.close();

@@ -13,7 +13,7 @@ final class Flags {
     static final String O5 = "--add-opens=java.base/java.util=ALL-UNNAMED";
     static final String O6 = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
     static final String NO_ANALYTICS = "-Dchronicle.analytics.disable=true";
-    static final String QUIET = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+    static final String QUIET = "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"; // iterations end with expected disconnects
 
     private Flags() {
     }

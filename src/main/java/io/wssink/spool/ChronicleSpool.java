@@ -164,8 +164,7 @@ final class ChronicleSpool implements Spool {
                     + " or open the spool after " + java.time.Instant.ofEpochMilli(epochMillisOf(latest + 1))
                     + ", when events go into a new file");
         }
-        int oldest = queue.firstCycle();
-        for (int cycle : manifest.missing(cycleFiles, oldest == Integer.MAX_VALUE ? Integer.MAX_VALUE : oldest)) {
+        for (int cycle : manifest.missing(cycleFiles, queue.firstCycle())) { // MAX_VALUE when there are no files
             if (manifest.forget(cycle)) { // lost to retention, which forgets a cycle before deleting it, when false
                 counters.missingFiles.addAtomicValue(1);
                 org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: {} is missing (deleted by"

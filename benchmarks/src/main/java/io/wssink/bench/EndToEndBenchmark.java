@@ -80,6 +80,14 @@ public class EndToEndBenchmark {
             turn = 0;
             sink = WebSocketSink.builder().url(r.receiver.url()).spool(r.dir.resolve("spool-" + mode)).mode(mode)
                     .maxSpoolBytes(64L << 30).maxInFlightBytes(16L << 20).build();
+            // connected before the iteration starts, as the bare client is: a short iteration would time the handshake
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (sink.status().state() != io.wssink.SinkStatus.ConnectionState.CONNECTED) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the sink did not connect: " + sink.status());
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
         }
 
         void batch(byte[] payload) {

@@ -230,8 +230,8 @@ final class ChronicleSpool implements Spool {
                 if (appendCount != before) {
                     length = textEncoder.encode(text, config.maxEventBytes()); // reused by others while BLOCK waited
                 }
-                return write(codec.encode(EventKind.TEXT, clock.currentTimeMillis(), textEncoder.array(), 0, length),
-                        length);
+                byte[] utf8 = textEncoder.array();
+                return write(codec.encode(EventKind.TEXT, clock.currentTimeMillis(), utf8, 0, length), utf8, 0, length);
             } finally {
                 clock.release();
             }
@@ -247,7 +247,8 @@ final class ChronicleSpool implements Spool {
                 if (!admit(RecordCodec.HEADER_BYTES + length)) {
                     return DROPPED;
                 }
-                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes, offset, length), length);
+                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes, offset, length), bytes,
+                        offset, length);
             } finally {
                 clock.release();
             }
@@ -266,19 +267,41 @@ final class ChronicleSpool implements Spool {
                 if (!admit(RecordCodec.HEADER_BYTES + length)) {
                     return DROPPED;
                 }
-                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes), length);
+                return write(codec.encode(EventKind.BINARY, clock.currentTimeMillis(), bytes), bytes);
             } finally {
                 clock.release();
             }
         }
     }
 
-    /** Caller holds the monitor, which guards the appender, the codec and the encoder, and has admitted it. */
-    private long write(int recordLength, int payloadLength) {
+    /**
+     * Writes the record {@code codec} just encoded, and the payload after it if the codec did not copy it. Caller
+     * holds the monitor, which guards the appender, the codec and the encoder, and has admitted it.
+     */
+    private long write(int encoded, byte[] payload, int offset, int length) {
         try (DocumentContext dc = appender().writingDocument()) {
-            dc.wire().bytes().write(codec.record(), 0, recordLength);
+            Bytes<?> out = dc.wire().bytes().write(codec.record(), 0, encoded);
+            if (encoded < RecordCodec.HEADER_BYTES + length) {
+                out.write(payload, offset, length);
+            }
         }
-        return appended(payloadLength);
+        return appended(length);
+    }
+
+    private long write(int encoded, ByteBuffer payload) {
+        int length = payload.remaining();
+        try (DocumentContext dc = appender().writingDocument()) {
+            Bytes<?> out = dc.wire().bytes().write(codec.record(), 0, encoded);
+            if (encoded < RecordCodec.HEADER_BYTES + length) {
+                int position = payload.position();
+                try {
+                    out.writeSome(payload);
+                } finally {
+                    payload.position(position);
+                }
+            }
+        }
+        return appended(length);
     }
 
     private long appended(int payloadLength) {

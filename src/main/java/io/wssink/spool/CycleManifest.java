@@ -34,12 +34,8 @@ final class CycleManifest implements AutoCloseable {
 
     /** Records that events were written into {@code cycle}. Called once a cycle by each appender. */
     void written(int cycle) {
-        LongValue word = wordOf(cycle);
-        long bit = bitOf(cycle);
+        changeBit(cycle, true);
         long old;
-        do {
-            old = word.getVolatileValue();
-        } while ((old & bit) == 0 && !word.compareAndSwapValue(old, old | bit));
         do {
             old = latest.getVolatileValue();
         } while (old < cycle + 1L && !latest.compareAndSwapValue(old, cycle + 1L));
@@ -47,16 +43,22 @@ final class CycleManifest implements AutoCloseable {
 
     /** Clears {@code cycle}'s bit; true if this call cleared it (so that a missing file is reported once). */
     boolean forget(int cycle) {
+        return changeBit(cycle, false);
+    }
+
+    /** Sets or clears {@code cycle}'s bit with a compare-and-swap; true if this call changed it. */
+    private boolean changeBit(int cycle, boolean set) {
         LongValue word = wordOf(cycle);
         long bit = bitOf(cycle);
-        long old;
-        do {
-            old = word.getVolatileValue();
-            if ((old & bit) == 0) {
+        while (true) {
+            long old = word.getVolatileValue();
+            if (((old & bit) != 0) == set) {
                 return false;
             }
-        } while (!word.compareAndSwapValue(old, old & ~bit));
-        return true;
+            if (word.compareAndSwapValue(old, old ^ bit)) {
+                return true;
+            }
+        }
     }
 
     /** The latest cycle written into, or {@code Integer.MIN_VALUE} if none is recorded. */

@@ -509,7 +509,7 @@ final class ChronicleSpool implements Spool {
             int n = (int) Math.min(dc.wire().bytes().readRemaining(), buf.length);
             dc.wire().bytes().read(buf, 0, n);
             if (n >= RecordCodec.HEADER_BYTES) {
-                into.timestampMillis = ByteBuffer.wrap(buf).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(6);
+                into.timestampMillis = RecordCodec.timestampOf(buf);
             }
             return true;
         }

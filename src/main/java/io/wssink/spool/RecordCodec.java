@@ -85,6 +85,11 @@ final class RecordCodec {
         return bytesInRecord;
     }
 
+    /** The append time of the record in {@code buf}, which holds at least its header; unchecked. */
+    static long timestampOf(byte[] buf) {
+        return (long) LONG.get(buf, 6);
+    }
+
     /**
      * Decodes a whole stored record held in {@code buf[0..length)} into {@code into}.
      *
@@ -109,7 +114,7 @@ final class RecordCodec {
             return "inconsistent header";
         }
         into.kind = kind;
-        into.timestampMillis = (long) LONG.get(buf, 6);
+        into.timestampMillis = timestampOf(buf);
         into.buffer = buf;
         into.payloadOffset = HEADER_BYTES;
         into.payloadLength = payloadLength;

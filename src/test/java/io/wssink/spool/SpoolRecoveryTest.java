@@ -26,6 +26,12 @@ class SpoolRecoveryTest {
                 .rollPeriod(RollPeriod.TEST_SECONDLY).build();
     }
 
+    /** Opens a spool refused because its current cycle's file is missing, once that (1-second) cycle is over. */
+    private Spool openOnceItsCycleIsOver(Path dir) {
+        return org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(dir)), s -> true);
+    }
+
     private static List<String> texts(List<Event> events) {
         return events.stream().map(Event::text).toList();
     }
@@ -54,9 +60,7 @@ class SpoolRecoveryTest {
         Files.move(file, aside.resolve(file.getFileName()));
         Files.copy(dir.resolve("wssink-spool.properties"), tmp.resolve("aside/wssink-spool.properties"));
         Files.setPosixFilePermissions(tmp.resolve("aside"), PosixFilePermissions.fromString("rwx------"));
-        Spool reopened = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)) // once its cycle is
-                .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(dir)), s -> true); // over
-        try (Spool spool = reopened) {
+        try (Spool spool = openOnceItsCycleIsOver(dir)) {
             spool.append("after-the-move");
             assertEquals(List.of("after-the-move"), texts(Spools.readAll(spool)), "and the spool takes new events");
             assertEquals(1, spool.stats().missingFiles(), "the file moved out is counted as missing");
@@ -222,10 +226,7 @@ class SpoolRecoveryTest {
                 + " events would take the ids of the ones it held"), refused.getMessage());
         assertTrue(refused.getMessage().contains("Put the file back, or open the spool after "), refused.getMessage());
 
-        Path spoolDir = dir;
-        Spool reopened = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(spoolDir)), s -> true);
-        try (Spool spool = reopened) {
+        try (Spool spool = openOnceItsCycleIsOver(dir)) {
             long next = spool.append("after");
             assertTrue(Long.compareUnsigned(next, lastId) > 0, "new ids come after every id given before");
             assertEquals(List.of("after"), texts(Spools.readAll(spool)));

@@ -1,6 +1,6 @@
 package io.wssink;
 
-import io.wssink.transport.InboundMessage;
+import io.wssink.protocol.InboundMessage;
 
 /** Receives the receiver's application messages, in order, on a thread of the sink's own (never Netty's). */
 @FunctionalInterface

@@ -1,7 +1,8 @@
 package io.wssink;
 
+import io.wssink.protocol.ConnectionState;
+import io.wssink.protocol.Mode;
 import io.wssink.spool.SpoolStats;
-import io.wssink.transport.Mode;
 
 /**
  * A snapshot of a {@link WebSocketSink}.
@@ -23,6 +24,4 @@ public record SinkStatus(
         long protocolErrors,
         String lastError,
         SpoolStats spool) {
-
-    public enum ConnectionState { CONNECTING, CONNECTED, BACKING_OFF, DRAINING, CLOSED }
 }

@@ -1,13 +1,15 @@
 package io.wssink;
 
 import io.wssink.forward.Forwarder;
+import io.wssink.internal.DaemonThreads;
+import io.wssink.forward.ForwarderStatus;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
-import io.wssink.transport.InboundMessage;
-import io.wssink.transport.Mode;
+import io.wssink.protocol.InboundMessage;
+import io.wssink.protocol.Mode;
 import io.wssink.transport.TransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +54,7 @@ public final class WebSocketSink implements Sink {
         SpoolConfig spoolConfig = b.spool.build();
         this.drainTimeout = b.drainTimeout;
         this.listener = b.listener;
-        this.listenerThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "wssink-messages");
-            t.setDaemon(true);
-            return t;
-        });
+        this.listenerThread = Executors.newSingleThreadExecutor(DaemonThreads.factory("wssink-messages"));
         this.spool = Spool.open(spoolConfig);
         try {
             this.forwarder = new Forwarder(spool, transport, this::deliver);
@@ -127,9 +125,9 @@ public final class WebSocketSink implements Sink {
     }
 
     public SinkStatus status() {
-        Forwarder.Status s = forwarder.status();
-        return new SinkStatus(s.state, s.mode, s.rawFallback, s.url, s.connections, s.failedAttempts,
-                s.protocolErrors, s.lastError, spool.stats());
+        ForwarderStatus s = forwarder.status();
+        return new SinkStatus(s.state(), s.mode(), s.rawFallback(), s.url(), s.connections(), s.failedAttempts(),
+                s.protocolErrors(), s.lastError(), spool.stats());
     }
 
     /** The stream id: a UUID that names this spool to receivers. */

@@ -2,7 +2,7 @@ package io.wssink;
 
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
-import io.wssink.transport.Mode;
+import io.wssink.protocol.Mode;
 
 import java.net.URI;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.wssink.cli;
 import io.wssink.WebSocketSink;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
-import io.wssink.transport.Mode;
+import io.wssink.protocol.Mode;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

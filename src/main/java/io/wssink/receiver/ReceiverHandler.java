@@ -11,8 +11,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.Han
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.wssink.transport.Acks;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.Acks;
+import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

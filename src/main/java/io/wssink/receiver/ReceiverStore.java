@@ -1,7 +1,7 @@
 package io.wssink.receiver;
 
 import io.netty.buffer.ByteBuf;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -21,7 +21,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 
 import java.io.IOException;
 import java.net.BindException;

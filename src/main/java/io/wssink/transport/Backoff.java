@@ -37,8 +37,4 @@ public final class Backoff {
             failures = 0;
         }
     }
-
-    public int failures() {
-        return failures;
-    }
 }

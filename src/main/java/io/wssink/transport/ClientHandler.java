@@ -1,5 +1,9 @@
 package io.wssink.transport;
 
+import io.wssink.protocol.WireFormat;
+import io.wssink.protocol.Acks;
+import io.wssink.protocol.Mode;
+import io.wssink.protocol.InboundMessage;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,6 +23,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,12 +56,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                     new IdleStateHandler(silenceNanos, pingIntervalNanos, 0, TimeUnit.NANOSECONDS));
             connection.events().opened(connection);
         } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            connection.fail("handshake-timeout", "the WebSocket handshake timed out");
+            connection.fail(new Failure(Failure.Kind.HANDSHAKE_TIMEOUT, "the WebSocket handshake timed out"));
         } else if (evt instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.WRITER_IDLE) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
             } else if (idle.state() == IdleState.READER_IDLE) {
-                connection.fail("silent", silenceText);
+                connection.fail(new Failure(Failure.Kind.SILENT, silenceText));
                 ctx.close();
             }
         }
@@ -71,11 +76,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof BinaryWebSocketFrame binary) {
                 connection.events().message(new InboundMessage(false, ByteBufUtil.getBytes(binary.content())));
             } else if (msg instanceof CloseWebSocketFrame close) {
-                connection.fail("closed-by-receiver", "the receiver closed the connection: " + close.statusCode()
-                        + (close.reasonText().isEmpty() ? "" : " " + close.reasonText()));
+                connection.fail(new Failure(Failure.Kind.CLOSED_BY_RECEIVER, close.statusCode(),
+                        "the receiver closed the connection: " + close.statusCode()
+                        + (close.reasonText().isEmpty() ? "" : " " + close.reasonText())));
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(f -> ctx.close());
             } else if (!(msg instanceof PongWebSocketFrame) && msg instanceof WebSocketFrame) {
-                connection.fail("unexpected-frame", "unexpected frame " + msg.getClass().getSimpleName());
+                connection.fail(new Failure(Failure.Kind.UNEXPECTED_FRAME, "unexpected frame " + msg.getClass().getSimpleName()));
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -84,18 +90,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void onText(String text) {
         if (connection.mode != Mode.ACK) {
-            connection.events().message(new InboundMessage(true, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            connection.events().message(new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));
             return;
         }
         Acks.Parsed parsed = Acks.parse(text);
         switch (parsed.kind()) {
             case ACK -> connection.events().ack(connection, parsed.id());
             case MALFORMED_ACK -> {
-                connection.fail("protocol-error", "protocol error: " + parsed.problem());
-                connection.close(1002, "malformed ack");
+                connection.close(1002, "malformed ack", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
+                        "protocol error: " + parsed.problem()));
             }
             case NOT_AN_ACK -> connection.events().message(
-                    new InboundMessage(true, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));
         }
     }
 
@@ -110,15 +116,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException
                 || cause instanceof CorruptedWebSocketFrameException c && c.closeStatus() != null
                 && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
-            connection.fail("message-too-big", "the receiver sent a message larger than maxMessageBytes");
-            connection.close(1009, "message too big");
+            connection.close(1009, "message too big", new Failure(Failure.Kind.MESSAGE_TOO_BIG, 1009,
+                    "the receiver sent a message larger than maxMessageBytes"));
             return;
         }
         if (cause instanceof CorruptedFrameException) {
-            connection.fail("protocol-error", "the receiver sent a malformed frame: " + cause.getMessage());
+            connection.fail(new Failure(Failure.Kind.PROTOCOL_ERROR,
+                    "the receiver sent a malformed frame: " + cause.getMessage()));
         } else {
-            String[] kindAndText = WsClient.describe(cause);
-            connection.fail(kindAndText[0], kindAndText[1]);
+            connection.fail(WsClient.describe(cause));
         }
         ctx.close();
     }
@@ -126,8 +132,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection.closeStatus == -1) {
-            connection.fail("dropped", connection.mode == null ? "the connection closed during the handshake"
-                    : "the connection dropped without a close frame");
+            connection.fail(new Failure(Failure.Kind.DROPPED, connection.mode == null
+                    ? "the connection closed during the handshake" : "the connection dropped without a close frame"));
         }
         client.ended(connection);
         super.channelInactive(ctx);

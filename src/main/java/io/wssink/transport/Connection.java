@@ -1,38 +1,41 @@
 package io.wssink.transport;
 
+import io.wssink.protocol.Mode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
-import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One WebSocket connection, as the forwarder sees it. Sending methods may be called from any thread; Netty queues
- * them to the event loop in call order.
+ * them to the event loop in call order. Records go out through its {@link #packer()}.
  */
 public final class Connection {
-    private final URI url;
     private final boolean offeredSubprotocol;
     private final ConnectionEvents events;
+    private final FramePacker packer;
+    /** Set by the connecting thread, then once more by the event loop's initializer: the same channel. */
     volatile Channel channel;
+    /** Set once by the event loop when the handshake completes: ACK or RAW. */
     volatile Mode mode;
+    /** The first close status this side sent, or -1; event loop only. */
     volatile int closeStatus = -1;
-    volatile String failureKind;
-    volatile String failure;
-    final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Why the connection ends, first cause wins; written by the event loop, read when {@code closed} is reported. */
+    volatile Failure failure;
+    /** Whether {@link ConnectionEvents#closed} was reported: a failed connect and channelInactive may both try. */
+    final AtomicBoolean ended = new AtomicBoolean();
 
-    Connection(URI url, boolean offeredSubprotocol, ConnectionEvents events) {
-        this.url = url;
+    Connection(boolean offeredSubprotocol, ConnectionEvents events, int maxFrameBytes) {
         this.offeredSubprotocol = offeredSubprotocol;
         this.events = events;
-    }
-
-    public URI url() {
-        return url;
+        this.packer = new FramePacker(this, maxFrameBytes);
     }
 
     /** ACK or RAW once opened; null before. */
@@ -45,6 +48,11 @@ public final class Connection {
         return offeredSubprotocol;
     }
 
+    /** Packs records into this connection's frames; for the one thread that sends. */
+    public FramePacker packer() {
+        return packer;
+    }
+
     ConnectionEvents events() {
         return events;
     }
@@ -54,46 +62,33 @@ public final class Connection {
         return ch != null && ch.isActive() && ch.isWritable();
     }
 
-    public ByteBufAllocator alloc() {
+    ByteBufAllocator alloc() {
         return channel.alloc();
     }
 
     /** Ack mode: a binary frame of whole records. Takes ownership of {@code records}. */
-    public void sendRecords(ByteBuf records) {
+    void sendRecords(ByteBuf records) {
         channel.write(new BinaryWebSocketFrame(records), channel.voidPromise());
     }
 
-    /**
-     * Raw mode: one event as one frame. Takes ownership of {@code payload}. With {@code report}, the events get
-     * {@link ConnectionEvents#written} once the frame is on the socket; frames complete in order, so reporting the
-     * last of a batch covers the batch.
-     */
-    public void sendRaw(boolean text, ByteBuf payload, long id, boolean report) {
-        Object frame = text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload);
-        if (report) {
-            channel.write(frame).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    events.written(this, id);
-                }
-            });
-        } else {
-            channel.write(frame, channel.voidPromise());
-        }
+    /** Raw mode: one event as one frame. Takes ownership of {@code payload}. */
+    void sendRaw(boolean text, ByteBuf payload) {
+        channel.write(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload), channel.voidPromise());
     }
 
     /**
      * Raw mode: reports {@link ConnectionEvents#written} for {@code id} once every frame written before this call is
      * on the socket. An empty buffer rides behind the frames, so one listener covers a whole batch.
      */
-    public void markWritten(long id) {
-        channel.write(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+    void markWritten(long id) {
+        channel.write(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 events.written(this, id);
             }
         });
     }
 
-    public void flush() {
+    void flush() {
         channel.flush();
     }
 
@@ -102,36 +97,43 @@ public final class Connection {
      * 1002 for a protocol error or 1009 for a message too big, makes it a failed connection, with backoff.
      */
     public void close(int status, String reason) {
-        close(status, reason, "closed with " + status + " (" + reason + ")");
+        close(status, reason, new Failure(Failure.Kind.CLOSED_BY_SINK, status,
+                "closed with " + status + " (" + reason + ")"));
     }
 
-    /** As {@link #close(int, String)}, with the failure's full text for logs and status ({@code reason} goes to
-     * the peer, and a close frame holds at most 123 bytes of it). */
-    public void close(int status, String reason, String failure) {
+    /**
+     * As {@link #close(int, String)}, with the failure to report ({@code reason} goes to the peer, and a close frame
+     * holds at most 123 bytes of it; the failure's text goes to logs and status). Ignored for status 1000.
+     */
+    public void close(int status, String reason, Failure failure) {
         Channel ch = channel;
         if (ch == null) {
             return;
         }
-        ch.eventLoop().execute(() -> {
+        Runnable close = () -> {
             if (closeStatus == -1) {
                 closeStatus = status;
             }
             if (status != 1000) {
-                fail("closed-" + status, failure);
+                fail(failure);
             }
             if (ch.isActive() && mode != null) {
                 ch.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);
-                ch.eventLoop().schedule(() -> ch.close(), 2, java.util.concurrent.TimeUnit.SECONDS);
+                ch.eventLoop().schedule(() -> ch.close(), 2, TimeUnit.SECONDS);
             } else {
                 ch.close();
             }
-        });
+        };
+        if (ch.eventLoop().inEventLoop()) {
+            close.run(); // a handler's own close: its failure must be recorded before the channel can go inactive
+        } else {
+            ch.eventLoop().execute(close);
+        }
     }
 
     /** Records why the connection is ending, first cause wins. Event loop only. */
-    void fail(String kind, String why) {
+    void fail(Failure why) {
         if (failure == null) {
-            failureKind = kind;
             failure = why;
         }
     }

@@ -1,5 +1,8 @@
 package io.wssink.transport;
 
+import io.wssink.protocol.Mode;
+import io.wssink.protocol.InboundMessage;
+
 /**
  * What a connection reports, from Netty's event loop: implementations must return quickly and never block (hand the
  * work to another thread). For each connect attempt, {@link #closed} comes exactly once, last.
@@ -23,8 +26,7 @@ public interface ConnectionEvents {
     /**
      * The attempt failed or the connection ended.
      *
-     * @param failure why, in one line fit for a log (no secrets), or null after an orderly close by this side
-     * @param kind    a stable category of the failure, to log each kind once and count the rest
+     * @param failure why, or null after an orderly close by this side
      */
-    void closed(Connection connection, String kind, String failure);
+    void closed(Connection connection, Failure failure);
 }

@@ -1,5 +1,6 @@
 package io.wssink.transport;
 
+import io.wssink.protocol.Mode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

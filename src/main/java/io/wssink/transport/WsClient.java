@@ -1,5 +1,6 @@
 package io.wssink.transport;
 
+import io.wssink.protocol.WireFormat;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -32,12 +35,16 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
+import io.wssink.internal.DaemonThreads;
+
 import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Netty WebSocket client: one event loop thread (epoll where available), TLS with hostname verification, the
@@ -56,11 +63,7 @@ public final class WsClient implements AutoCloseable {
         this.streamId = streamId;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "wssink-io");
-            t.setDaemon(true);
-            return t;
-        }, io);
+        this.group = new MultiThreadIoEventLoopGroup(1, DaemonThreads.factory("wssink-io"), io);
         this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         this.ssl = config.urls().stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("wss")) ? sslContext(config) : null;
     }
@@ -90,7 +93,7 @@ public final class WsClient implements AutoCloseable {
      * @return the connection, whose events report the outcome
      */
     public Connection connect(URI url, boolean offerSubprotocol, ConnectionEvents events) {
-        Connection connection = new Connection(url, offerSubprotocol, events);
+        Connection connection = new Connection(offerSubprotocol, events, config.maxFrameBytes());
         boolean tls = url.getScheme().equalsIgnoreCase("wss");
         String host = url.getHost();
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
@@ -136,8 +139,7 @@ public final class WsClient implements AutoCloseable {
         connection.channel = f.channel(); // also set by initChannel, first; the same channel
         f.addListener(done -> {
             if (!done.isSuccess()) {
-                String[] kindAndText = describe(done.cause());
-                connection.fail(kindAndText[0], kindAndText[1]);
+                connection.fail(describe(done.cause()));
                 ended(connection);
             }
         });
@@ -152,51 +154,50 @@ public final class WsClient implements AutoCloseable {
     /** Reports the end of a connection, once (a failed connect and channelInactive may both report it). */
     void ended(Connection connection) {
         if (connection.ended.compareAndSet(false, true)) {
-            connection.events().closed(connection, connection.failureKind, connection.failure);
+            connection.events().closed(connection, connection.failure);
         }
     }
 
-    /** A failure as {kind, one-line text}: the kind is stable, for logging each kind once. Never holds secrets. */
-    static String[] describe(Throwable cause) {
+    /** A failure in one line, with its kind. Never holds secrets. */
+    static Failure describe(Throwable cause) {
         Throwable t = cause;
-        while (t.getCause() != null && (t instanceof io.netty.handler.codec.DecoderException
-                || t instanceof io.netty.handler.codec.EncoderException)) {
+        while (t.getCause() != null && (t instanceof DecoderException || t instanceof EncoderException)) {
             t = t.getCause();
         }
         if (t instanceof WebSocketClientHandshakeException h && h.response() != null) {
             int code = h.response().status().code();
             if (code == 101 && !h.response().headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
-                return new String[] {"no-subprotocol", "the endpoint selected no subprotocol (it does not speak "
-                        + WireFormat.SUBPROTOCOL + ")"};
+                return new Failure(Failure.Kind.NO_SUBPROTOCOL, "the endpoint selected no subprotocol (it does not speak "
+                        + WireFormat.SUBPROTOCOL + ")");
             }
-            return new String[] {"http-" + code, "handshake refused: HTTP " + h.response().status()};
+            return new Failure(Failure.Kind.HTTP_STATUS, code, "handshake refused: HTTP " + h.response().status());
         }
         if (t instanceof WebSocketClientHandshakeException) {
-            return new String[] {"handshake", "handshake failed: " + t.getMessage()};
+            return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());
         }
         if (t instanceof ConnectTimeoutException) {
-            return new String[] {"connect-timeout", "connection timed out"};
+            return new Failure(Failure.Kind.CONNECT_TIMEOUT, "connection timed out");
         }
         if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
-            return new String[] {"refused", "cannot connect: " + firstLine(t.getMessage())};
+            return new Failure(Failure.Kind.REFUSED, "cannot connect: " + firstLine(t.getMessage()));
         }
         if (t instanceof UnknownHostException) {
-            return new String[] {"unknown-host", "unknown host " + t.getMessage()};
+            return new Failure(Failure.Kind.UNKNOWN_HOST, "unknown host " + t.getMessage());
         }
         if (t instanceof SSLException) {
             Throwable root = t;
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            return new String[] {"tls", "TLS handshake failed: " + firstLine(root.getMessage())};
+            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + firstLine(root.getMessage()));
         }
         if (t instanceof ClosedChannelException) {
-            return new String[] {"closed", "connection closed"};
+            return new Failure(Failure.Kind.CLOSED, "connection closed");
         }
-        if (t instanceof java.io.IOException) {
-            return new String[] {"io", "connection lost: " + firstLine(t.getMessage())};
+        if (t instanceof IOException) {
+            return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
         }
-        return new String[] {t.getClass().getSimpleName(), t.getClass().getSimpleName() + ": " + firstLine(t.getMessage())};
+        return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
     }
 
     private static String firstLine(String s) {
@@ -209,6 +210,6 @@ public final class WsClient implements AutoCloseable {
 
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

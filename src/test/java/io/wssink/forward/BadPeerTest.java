@@ -7,7 +7,7 @@ import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.spool.Spool;
 import io.wssink.testing.Output;
 import io.wssink.testing.ScriptedServer;
-import io.wssink.transport.Acks;
+import io.wssink.protocol.Acks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -4,7 +4,7 @@ import io.wssink.WebSocketSink;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.testing.Output;
-import io.wssink.transport.Mode;
+import io.wssink.protocol.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

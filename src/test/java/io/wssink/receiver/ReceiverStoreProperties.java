@@ -2,7 +2,7 @@ package io.wssink.receiver;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;

@@ -24,7 +24,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
 import io.wssink.spool.SpoolReader;
 import io.wssink.spool.SpoolRecord;
-import io.wssink.transport.Mode;
+import io.wssink.protocol.Mode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -82,7 +82,7 @@ public class EndToEndBenchmark {
                     .maxSpoolBytes(64L << 30).maxInFlightBytes(16L << 20).build();
             // connected before the iteration starts, as the bare client is: a short iteration would time the handshake
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (sink.status().state() != io.wssink.SinkStatus.ConnectionState.CONNECTED) {
+            while (sink.status().state() != io.wssink.protocol.ConnectionState.CONNECTED) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the sink did not connect: " + sink.status());
                 }

@@ -1,4 +1,4 @@
-package io.wssink.transport;
+package io.wssink.protocol;
 
 /** How a sink talks to its endpoint; see docs/PROTOCOL.md. */
 public enum Mode {

@@ -1,4 +1,4 @@
-package io.wssink.transport;
+package io.wssink.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package io.wssink.transport;
+package io.wssink.protocol;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

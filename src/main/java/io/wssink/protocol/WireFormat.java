@@ -1,4 +1,4 @@
-package io.wssink.transport;
+package io.wssink.protocol;
 
 import io.netty.buffer.ByteBuf;
 

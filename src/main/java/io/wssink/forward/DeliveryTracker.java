@@ -1,0 +1,144 @@
+package io.wssink.forward;
+
+import io.wssink.spool.Spool;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.LongSupplier;
+
+/**
+ * What has been delivered on the current connection: the highest id sent, the highest id the peer took (acked, or
+ * in raw mode written to the socket), whether the next ack is the connection's first (the resume ack), and who
+ * waits for which id. Netty-free and Chronicle-free; ids compare unsigned.
+ *
+ * <p>Threads: the forwarder thread owns every method except {@link #waitFor}, which any thread may call; the
+ * waiters' map is the one structure they share.
+ */
+final class DeliveryTracker {
+    /** What an ack from the peer means, checked against what this connection sent and what the spool holds. */
+    enum Verdict {
+        /** Within bounds: {@link #peerAck()} moved to it (or stayed, for an ack lower than one already seen). */
+        ACCEPTED,
+        /** The resume ack, past what was read: the receiver already holds it; skip reading to after it. */
+        SKIP_AHEAD,
+        /** The resume ack is past the last event in the spool: no receiver can hold that. Protocol error. */
+        BEYOND_SPOOL,
+        /** A later ack is past the highest id sent on this connection. Protocol error. */
+        BEYOND_SENT
+    }
+
+    /** Who waits for which id; registered by any thread, completed by the forwarder thread. */
+    private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
+
+    // forwarder thread only; reset by opened()
+    /** The highest id sent on the current connection, or NONE. */
+    private long highestSent;
+    /** The highest id the peer took, across connections: where the cursor is to move. Never goes back. */
+    private long peerAck;
+    /** The next ack is the connection's first, the resume ack. */
+    private boolean firstAck;
+    /** Until this nanoTime an ack-mode connection sends nothing, waiting for the resume ack; 0 once over. */
+    private long resumeDeadline;
+
+    /** A connection opened at {@code now}: nothing is sent on it yet, and its first ack is the resume ack. */
+    void opened(long now, long resumeWaitNanos) {
+        highestSent = Spool.NONE;
+        firstAck = true;
+        resumeDeadline = now + resumeWaitNanos;
+    }
+
+    /**
+     * Whether sending still waits for the resume ack at {@code now}, so as not to resend what the receiver holds.
+     * The wait ends with the first ack or at its deadline, whichever is first.
+     */
+    boolean awaitingResume(long now) {
+        if (resumeDeadline != 0 && now - resumeDeadline >= 0) {
+            resumeDeadline = 0;
+        }
+        return resumeDeadline != 0;
+    }
+
+    /** Stops waiting for the resume ack (raw mode has none). */
+    void resumeOver() {
+        resumeDeadline = 0;
+    }
+
+    void sent(long id) {
+        highestSent = id;
+    }
+
+    long highestSent() {
+        return highestSent;
+    }
+
+    long peerAck() {
+        return peerAck;
+    }
+
+    /**
+     * Judges an ack. {@code lastAppendedId} is the last id in the spool, {@code lastReadId} the last read from it.
+     */
+    Verdict onAck(long id, long lastAppendedId, long lastReadId) {
+        if (firstAck) {
+            firstAck = false;
+            resumeDeadline = 0;
+            // The resume ack: the highest id the receiver already holds, which may be past anything sent here.
+            if (Long.compareUnsigned(id, lastAppendedId) > 0) {
+                return Verdict.BEYOND_SPOOL;
+            }
+            if (Long.compareUnsigned(id, lastReadId) > 0) {
+                peerAck = id;
+                return Verdict.SKIP_AHEAD;
+            }
+        } else if (Long.compareUnsigned(id, highestSent) > 0) {
+            return Verdict.BEYOND_SENT;
+        }
+        took(id);
+        return Verdict.ACCEPTED;
+    }
+
+    /** Raw mode: the frames up to {@code id} are on the socket, whichever connection they went out on. */
+    void onWritten(long id) {
+        took(id);
+    }
+
+    private void took(long id) {
+        if (Long.compareUnsigned(id, peerAck) > 0) {
+            peerAck = id;
+        }
+    }
+
+    /**
+     * A future that completes once {@code id} is delivered. Any thread.
+     *
+     * @param ackedId the spool's cursor, read before and after registering so that no completion is missed
+     */
+    CompletableFuture<Void> waitFor(long id, LongSupplier ackedId) {
+        if (Long.compareUnsigned(id, ackedId.getAsLong()) <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = waiters.computeIfAbsent(id, k -> new CompletableFuture<>());
+        long acked = ackedId.getAsLong();
+        if (Long.compareUnsigned(id, acked) <= 0) {
+            complete(acked);
+        }
+        return f;
+    }
+
+    /** Completes every waiter for an id up to {@code upTo}. */
+    void complete(long upTo) {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        var done = waiters.headMap(upTo, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
+    /** Fails every waiter left (the sink closed first). */
+    void failAll(Throwable why) {
+        waiters.values().forEach(f -> f.completeExceptionally(why));
+        waiters.clear();
+    }
+}

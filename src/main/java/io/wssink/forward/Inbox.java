@@ -1,0 +1,93 @@
+package io.wssink.forward;
+
+import io.wssink.protocol.InboundMessage;
+import io.wssink.transport.Connection;
+import io.wssink.transport.ConnectionEvents;
+import io.wssink.transport.Failure;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * Where Netty's event loop leaves what happened to a connection for the forwarder thread: each callback queues an
+ * event and wakes the forwarder, and returns at once (the event loop never waits for the forwarder or the disk).
+ * Application messages go straight to their consumer, which hands them to the listener's own thread.
+ *
+ * <p>Threads: the event loop calls the {@link ConnectionEvents} methods; the forwarder thread polls.
+ */
+final class Inbox implements ConnectionEvents {
+    /** What the event loop tells the forwarder thread. */
+    sealed interface Event permits Opened, Ack, Written, Closed {
+        Connection connection();
+    }
+
+    record Opened(Connection connection) implements Event {
+    }
+
+    record Ack(Connection connection, long id) implements Event {
+    }
+
+    record Written(Connection connection, long id) implements Event {
+    }
+
+    record Closed(Connection connection, Failure failure) implements Event {
+    }
+
+    private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+    private final Runnable wake;
+    private final Consumer<InboundMessage> messages;
+
+    /**
+     * @param wake     wakes the forwarder thread; called after every event and every change of writability
+     * @param messages receives application messages, on the event loop: must not block
+     */
+    Inbox(Runnable wake, Consumer<InboundMessage> messages) {
+        this.wake = wake;
+        this.messages = messages;
+    }
+
+    /** The oldest event not yet taken, or null. Forwarder thread. */
+    Event poll() {
+        return events.poll();
+    }
+
+    boolean isEmpty() {
+        return events.isEmpty();
+    }
+
+    @Override
+    public void opened(Connection c) {
+        post(new Opened(c));
+    }
+
+    @Override
+    public void ack(Connection c, long id) {
+        post(new Ack(c, id));
+    }
+
+    @Override
+    public void written(Connection c, long id) {
+        post(new Written(c, id));
+    }
+
+    @Override
+    public void message(InboundMessage message) {
+        messages.accept(message);
+    }
+
+    @Override
+    public void writabilityChanged(Connection c) {
+        wake.run();
+    }
+
+    @Override
+    public void closed(Connection c, Failure failure) {
+        post(new Closed(c, failure));
+    }
+
+    private void post(Event e) {
+        events.add(e);
+        wake.run();
+    }
+}

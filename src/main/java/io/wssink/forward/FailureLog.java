@@ -3,16 +3,24 @@ package io.wssink.forward;
 import io.wssink.transport.Failure;
 import org.slf4j.Logger;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
- * Logs each kind of failure once, with its cause, then counts repeats quietly: an endpoint down for hours makes one
- * warning, not thousands. A kind is a {@link Failure.Kind} with its code (HTTP 401 and HTTP 503 are two kinds). A
- * success logs how many failures it ended. Not thread-safe.
+ * Logs each kind of failure once until a connection succeeds, with its cause, then counts repeats quietly: an
+ * endpoint down for hours makes one warning, not thousands, and two endpoints failing in turn make two. A kind is a
+ * {@link Failure.Kind} with its code (HTTP 401 and HTTP 503 are two kinds). A success logs how many failures it
+ * ended. Not thread-safe: the forwarder thread's.
  */
 final class FailureLog {
+    private record Key(Failure.Kind kind, int code) {
+    }
+
     private final Logger log;
-    private Failure.Kind lastKind;
-    private int lastCode;
-    private long repeats;
+    /** The kinds logged since the last success. */
+    private final Set<Key> logged = new HashSet<>();
+    /** Failures since the last success. */
+    private long failures;
 
     FailureLog(Logger log) {
         this.log = log;
@@ -22,23 +30,20 @@ final class FailureLog {
      * @param text what to log: the failure's text, or more
      */
     void failure(Failure failure, String text, String url, long retryInMillis) {
-        if (failure.kind() == lastKind && failure.code() == lastCode) {
-            repeats++;
-            log.debug("{}: {} (again, {} times; retrying in {} ms)", url, text, repeats, retryInMillis);
-            return;
+        failures++;
+        if (logged.add(new Key(failure.kind(), failure.code()))) {
+            log.warn("{}: {}; retrying in {} ms, with backoff, for as long as it takes (repeats are counted, not"
+                    + " logged)", url, text, retryInMillis);
+        } else {
+            log.debug("{}: {} (failure {} in a row; retrying in {} ms)", url, text, failures, retryInMillis);
         }
-        lastKind = failure.kind();
-        lastCode = failure.code();
-        repeats = 0;
-        log.warn("{}: {}; retrying in {} ms, with backoff, for as long as it takes (repeats are counted, not"
-                + " logged)", url, text, retryInMillis);
     }
 
     /** A connection succeeded: returns how many failures it ended, and resets. */
     long success() {
-        long ended = lastKind == null ? 0 : repeats + 1;
-        lastKind = null;
-        repeats = 0;
+        long ended = failures;
+        failures = 0;
+        logged.clear();
         return ended;
     }
 }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.timeout.IdleState;
@@ -33,14 +34,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final Connection connection;
-    private final WsClient client;
     private final long pingIntervalNanos;
     private final long silenceNanos;
     private final String silenceText;
 
-    ClientHandler(Connection connection, WsClient client, TransportConfig config) {
+    ClientHandler(Connection connection, TransportConfig config) {
         this.connection = connection;
-        this.client = client;
         this.pingIntervalNanos = config.pingInterval().toNanos();
         this.silenceNanos = config.pingInterval().plus(config.pingTimeout()).toNanos();
         this.silenceText = "nothing received for " + (config.pingInterval().plus(config.pingTimeout()).toMillis())
@@ -50,7 +49,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-            String selected = client.selectedSubprotocol(ctx);
+            String selected = ctx.pipeline().get(WebSocketClientProtocolHandler.class).handshaker().actualSubprotocol();
             connection.mode = WireFormat.SUBPROTOCOL.equals(selected) ? Mode.ACK : Mode.RAW;
             ctx.pipeline().addBefore(ctx.name(), "idle",
                     new IdleStateHandler(silenceNanos, pingIntervalNanos, 0, TimeUnit.NANOSECONDS));
@@ -124,7 +123,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             connection.fail(new Failure(Failure.Kind.PROTOCOL_ERROR,
                     "the receiver sent a malformed frame: " + cause.getMessage()));
         } else {
-            connection.fail(WsClient.describe(cause));
+            connection.fail(Failure.of(cause));
         }
         ctx.close();
     }
@@ -135,7 +134,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             connection.fail(new Failure(Failure.Kind.DROPPED, connection.mode == null
                     ? "the connection closed during the handshake" : "the connection dropped without a close frame"));
         }
-        client.ended(connection);
+        connection.reportEnded();
         super.channelInactive(ctx);
     }
 }

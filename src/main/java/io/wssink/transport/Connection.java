@@ -131,6 +131,13 @@ public final class Connection {
         }
     }
 
+    /** Reports the end of the connection to its events, once (a failed connect and channelInactive both try). */
+    void reportEnded() {
+        if (ended.compareAndSet(false, true)) {
+            events.closed(this, failure);
+        }
+    }
+
     /** Records why the connection is ending, first cause wins. Event loop only. */
     void fail(Failure why) {
         if (failure == null) {

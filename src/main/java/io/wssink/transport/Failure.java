@@ -1,5 +1,18 @@
 package io.wssink.transport;
 
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.channel.ConnectTimeoutException;
+import io.wssink.protocol.WireFormat;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 
 /**
@@ -17,6 +30,56 @@ public record Failure(Kind kind, int code, String text) {
 
     public Failure(Kind kind, String text) {
         this(kind, 0, text);
+    }
+
+    /** What an exception from Netty means for the connection, in one line. Never holds secrets. */
+    public static Failure of(Throwable cause) {
+        Throwable t = cause;
+        while (t.getCause() != null && (t instanceof DecoderException || t instanceof EncoderException)) {
+            t = t.getCause();
+        }
+        if (t instanceof WebSocketClientHandshakeException h && h.response() != null) {
+            int code = h.response().status().code();
+            if (code == 101 && !h.response().headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+                return new Failure(Failure.Kind.NO_SUBPROTOCOL, "the endpoint selected no subprotocol (it does not speak "
+                        + WireFormat.SUBPROTOCOL + ")");
+            }
+            return new Failure(Failure.Kind.HTTP_STATUS, code, "handshake refused: HTTP " + h.response().status());
+        }
+        if (t instanceof WebSocketClientHandshakeException) {
+            return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());
+        }
+        if (t instanceof ConnectTimeoutException) {
+            return new Failure(Failure.Kind.CONNECT_TIMEOUT, "connection timed out");
+        }
+        if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+            return new Failure(Failure.Kind.REFUSED, "cannot connect: " + firstLine(t.getMessage()));
+        }
+        if (t instanceof UnknownHostException) {
+            return new Failure(Failure.Kind.UNKNOWN_HOST, "unknown host " + t.getMessage());
+        }
+        if (t instanceof SSLException) {
+            Throwable root = t;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + firstLine(root.getMessage()));
+        }
+        if (t instanceof ClosedChannelException) {
+            return new Failure(Failure.Kind.CLOSED, "connection closed");
+        }
+        if (t instanceof IOException) {
+            return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
+        }
+        return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** The categories of failure, each logged once until a connection succeeds. */

@@ -3,11 +3,9 @@ package io.wssink.transport;
 import io.wssink.protocol.WireFormat;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -18,14 +16,10 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -38,12 +32,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.wssink.internal.DaemonThreads;
 
 import javax.net.ssl.SSLException;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -132,80 +121,18 @@ public final class WsClient implements AutoCloseable {
                         }
                         p.addLast("ws", new WebSocketClientProtocolHandler(ws));
                         p.addLast(new WebSocketFrameAggregator(config.maxMessageBytes()));
-                        p.addLast("wssink", new ClientHandler(connection, WsClient.this, config));
+                        p.addLast("wssink", new ClientHandler(connection, config));
                     }
                 });
         ChannelFuture f = b.connect(host, port);
         connection.channel = f.channel(); // also set by initChannel, first; the same channel
         f.addListener(done -> {
             if (!done.isSuccess()) {
-                connection.fail(describe(done.cause()));
-                ended(connection);
+                connection.fail(Failure.of(done.cause()));
+                connection.reportEnded();
             }
         });
         return connection;
-    }
-
-    String selectedSubprotocol(ChannelHandlerContext ctx) {
-        WebSocketClientProtocolHandler ws = (WebSocketClientProtocolHandler) ctx.pipeline().get("ws");
-        return ws.handshaker().actualSubprotocol();
-    }
-
-    /** Reports the end of a connection, once (a failed connect and channelInactive may both report it). */
-    void ended(Connection connection) {
-        if (connection.ended.compareAndSet(false, true)) {
-            connection.events().closed(connection, connection.failure);
-        }
-    }
-
-    /** A failure in one line, with its kind. Never holds secrets. */
-    static Failure describe(Throwable cause) {
-        Throwable t = cause;
-        while (t.getCause() != null && (t instanceof DecoderException || t instanceof EncoderException)) {
-            t = t.getCause();
-        }
-        if (t instanceof WebSocketClientHandshakeException h && h.response() != null) {
-            int code = h.response().status().code();
-            if (code == 101 && !h.response().headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
-                return new Failure(Failure.Kind.NO_SUBPROTOCOL, "the endpoint selected no subprotocol (it does not speak "
-                        + WireFormat.SUBPROTOCOL + ")");
-            }
-            return new Failure(Failure.Kind.HTTP_STATUS, code, "handshake refused: HTTP " + h.response().status());
-        }
-        if (t instanceof WebSocketClientHandshakeException) {
-            return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());
-        }
-        if (t instanceof ConnectTimeoutException) {
-            return new Failure(Failure.Kind.CONNECT_TIMEOUT, "connection timed out");
-        }
-        if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
-            return new Failure(Failure.Kind.REFUSED, "cannot connect: " + firstLine(t.getMessage()));
-        }
-        if (t instanceof UnknownHostException) {
-            return new Failure(Failure.Kind.UNKNOWN_HOST, "unknown host " + t.getMessage());
-        }
-        if (t instanceof SSLException) {
-            Throwable root = t;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + firstLine(root.getMessage()));
-        }
-        if (t instanceof ClosedChannelException) {
-            return new Failure(Failure.Kind.CLOSED, "connection closed");
-        }
-        if (t instanceof IOException) {
-            return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
-        }
-        return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     @Override

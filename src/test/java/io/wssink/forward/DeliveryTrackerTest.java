@@ -1,0 +1,98 @@
+package io.wssink.forward;
+
+import io.wssink.forward.DeliveryTracker.Verdict;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeliveryTrackerTest {
+    private final DeliveryTracker t = new DeliveryTracker();
+
+    @Test
+    void laterAcksAreBoundedByWhatThisConnectionSent() {
+        t.opened(0, 0);
+        assertEquals(Verdict.ACCEPTED, t.onAck(0, 100, 0), "resume ack: the receiver holds nothing");
+        t.sent(10);
+        assertEquals(Verdict.ACCEPTED, t.onAck(7, 100, 10));
+        assertEquals(7, t.peerAck());
+        assertEquals(Verdict.ACCEPTED, t.onAck(5, 100, 10), "a lower ack is ignored");
+        assertEquals(7, t.peerAck(), "acks are monotonic");
+        assertEquals(Verdict.BEYOND_SENT, t.onAck(11, 100, 10));
+        assertEquals(7, t.peerAck());
+    }
+
+    @Test
+    void theResumeAckMayGoPastWhatWasSentButNotPastTheSpool() {
+        t.opened(0, 0);
+        assertEquals(Verdict.SKIP_AHEAD, t.onAck(50, 100, 0));
+        assertEquals(50, t.peerAck());
+        t.opened(0, 0);
+        assertEquals(Verdict.BEYOND_SPOOL, t.onAck(101, 100, 0));
+        assertEquals(50, t.peerAck());
+    }
+
+    @Test
+    void eachConnectionHasItsOwnResumeAckAndSentBound() {
+        t.opened(0, 0);
+        t.sent(10);
+        assertEquals(Verdict.ACCEPTED, t.onAck(10, 100, 10));
+        t.opened(0, 0);
+        assertEquals(0, t.highestSent());
+        assertEquals(Verdict.ACCEPTED, t.onAck(10, 100, 10), "first ack of the new connection");
+        assertEquals(Verdict.BEYOND_SENT, t.onAck(10, 100, 10), "nothing sent on this connection yet");
+    }
+
+    @Test
+    void idsCompareUnsigned() {
+        t.opened(0, 0);
+        t.sent(-2); // 2^64-2
+        assertEquals(Verdict.ACCEPTED, t.onAck(0, -1, -2));
+        assertEquals(Verdict.ACCEPTED, t.onAck(-2, -1, -2));
+        assertEquals(-2, t.peerAck());
+        assertEquals(Verdict.BEYOND_SENT, t.onAck(-1, -1, -2));
+    }
+
+    @Test
+    void sendingWaitsForTheResumeAckUntilItComesOrTheDeadline() {
+        t.opened(1_000, 500);
+        assertTrue(t.awaitingResume(1_200));
+        assertFalse(t.awaitingResume(1_500), "the deadline passed");
+        t.opened(2_000, 500);
+        assertTrue(t.awaitingResume(2_100));
+        t.onAck(0, 0, 0);
+        assertFalse(t.awaitingResume(2_100), "the resume ack came");
+        t.opened(3_000, 500);
+        t.resumeOver();
+        assertFalse(t.awaitingResume(3_000));
+    }
+
+    @Test
+    void rawWritesMoveThePeerAck() {
+        t.onWritten(4);
+        t.onWritten(2);
+        assertEquals(4, t.peerAck());
+    }
+
+    @Test
+    void waitersCompleteOnceTheirIdIsCovered() throws Exception {
+        AtomicLong cursor = new AtomicLong(3);
+        assertTrue(t.waitFor(3, cursor::get).isDone(), "already acked");
+        CompletableFuture<Void> five = t.waitFor(5, cursor::get);
+        CompletableFuture<Void> nine = t.waitFor(9, cursor::get);
+        assertFalse(five.isDone());
+        t.complete(6);
+        assertTrue(five.isDone());
+        assertFalse(nine.isDone());
+        t.failAll(new IllegalStateException("closed"));
+        ExecutionException e = assertThrows(ExecutionException.class, nine::get);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+}

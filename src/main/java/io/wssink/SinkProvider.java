@@ -12,9 +12,6 @@ import java.util.Set;
  * {@code META-INF/services/io.wssink.SinkProvider}. See {@link Sinks}.
  */
 public interface SinkProvider {
-    /** The category every sink provider belongs to, as the tool family wssink grew out of names it. */
-    String CATEGORY = "sinks";
-
     /** A short unique name, e.g. {@code websocket}. */
     String name();
 
@@ -27,10 +24,6 @@ public interface SinkProvider {
     /** The version of the jar that holds the provider. */
     default String version() {
         return Versions.of(getClass());
-    }
-
-    default String category() {
-        return CATEGORY;
     }
 
     /**

@@ -19,7 +19,6 @@ class SinksTest {
         List<SinkProvider> providers = Sinks.providers();
         assertEquals(List.of("null", "websocket"), providers.stream().map(SinkProvider::name).sorted().toList());
         for (SinkProvider p : providers) {
-            assertEquals("sinks", p.category());
             assertEquals("0.1.0-SNAPSHOT", p.version(), "the version comes from the build");
             assertFalse(p.description().isBlank());
         }

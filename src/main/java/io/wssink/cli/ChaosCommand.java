@@ -1,6 +1,7 @@
 package io.wssink.cli;
 
 import io.wssink.chaos.FaultProxy;
+import io.wssink.internal.DaemonThreads;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
 import picocli.CommandLine.Command;
@@ -10,14 +11,14 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,14 +50,24 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--no-tmpfs", description = "Keep the spool on disk even as root (no disk-full fault).")
     boolean noTmpfs;
 
-    private static final String SENDER = "sender killed (SIGKILL)";
-    private static final String RECEIVER = "receiver killed (SIGKILL)";
-    private static final String CUT = "connections cut";
-    private static final String DELAY = "traffic delayed 30 ms, 4 s";
-    private static final String BLACKHOLE = "blackholed 5 s (half-open)";
-    private static final String DISK_FULL = "spool's tmpfs filled up";
+    /** The faults, in the order the seeded schedule draws them from (a seed replays the same schedule). */
+    private enum Fault {
+        SENDER_KILL("sender killed (SIGKILL)"),
+        RECEIVER_KILL("receiver killed (SIGKILL)"),
+        CUT("connections cut"),
+        DELAY("traffic delayed 30 ms, 4 s"),
+        BLACKHOLE("blackholed 5 s (half-open)"),
+        /** Last: drawn once, and only with the spool on a tmpfs. */
+        DISK_FULL("spool's tmpfs filled up");
 
-    private final Map<String, Integer> faults = new LinkedHashMap<>();
+        final String description;
+
+        Fault(String description) {
+            this.description = description;
+        }
+    }
+
+    private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
     private final List<String> problems = new ArrayList<>();
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong lastWriteNanos = new AtomicLong(System.nanoTime());
@@ -78,13 +89,10 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
         spool = dir.resolve("spool");
         out = dir.resolve("received.txt");
         String tmpfs = mountTmpfs();
-        List.of(SENDER, RECEIVER, CUT, DELAY, BLACKHOLE, DISK_FULL).forEach(f -> faults.put(f, 0));
+        EnumSet.allOf(Fault.class).forEach(f -> faults.put(f, 0));
         System.err.println("wssink chaos: seed " + runSeed + ", working in " + dir + ", spool "
                 + (tmpfs == null ? "on a 48 MiB tmpfs" : "on disk (" + tmpfs + ")"));
         long start = System.nanoTime();
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         receiver = startReceiver();
         proxy = new FaultProxy(port);
         Process producer = startProducer();
@@ -96,40 +104,40 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
             while (System.nanoTime() < end) {
                 pause(2000 + random.nextInt(3000));
                 checkAlive(producer, "producer");
-                int pick = random.nextInt(diskFullDone ? 5 : 6);
+                Fault pick = Fault.values()[random.nextInt(diskFullDone ? Fault.DISK_FULL.ordinal() : Fault.values().length)];
                 if (!diskFullDone && System.nanoTime() - start > faultNanos / 3) {
-                    pick = 5;
+                    pick = Fault.DISK_FULL;
                 }
                 switch (pick) {
-                    case 0 -> {
+                    case SENDER_KILL -> {
                         checkAlive(sender, "sender");
                         kill(sender);
                         sender = startSender();
-                        count(SENDER);
+                        count(Fault.SENDER_KILL);
                     }
-                    case 1 -> {
+                    case RECEIVER_KILL -> {
                         checkAlive(receiver, "receiver");
                         kill(receiver);
                         receiver = startReceiver();
-                        count(RECEIVER);
+                        count(Fault.RECEIVER_KILL);
                     }
-                    case 2 -> {
+                    case CUT -> {
                         proxy.cutAll();
-                        count(CUT);
+                        count(Fault.CUT);
                     }
-                    case 3 -> {
+                    case DELAY -> {
                         proxy.delay(30);
                         pause(4000);
                         proxy.delay(0);
-                        count(DELAY);
+                        count(Fault.DELAY);
                     }
-                    case 4 -> {
+                    case BLACKHOLE -> {
                         proxy.blackhole(true);
                         pause(5000);
                         proxy.blackhole(false);
-                        count(BLACKHOLE);
+                        count(Fault.BLACKHOLE);
                     }
-                    default -> {
+                    case DISK_FULL -> {
                         fillDisk();
                         diskFullDone = true;
                     }
@@ -181,7 +189,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
         long used = spool.toFile().getTotalSpace() - spool.toFile().getUsableSpace();
         System.err.printf("  the spool's tmpfs holds %d MiB and the producer is waiting for room%n", used >> 20);
         receiver = startReceiver();
-        count(DISK_FULL);
+        count(Fault.DISK_FULL);
     }
 
     private int finish(Process producer, long runSeed, String tmpfs, long start) throws Exception {
@@ -242,7 +250,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
         System.out.printf("wssink chaos soak: %.0f s in all, seed %d, spool %s%n", seconds, runSeed,
                 tmpfs == null ? "on a 48 MiB tmpfs" : "on disk (" + tmpfs + ")");
         System.out.printf("  %-42s %10s%n", "fault", "injected");
-        faults.forEach((f, n) -> System.out.printf("  %-42s %10d%n", f, n));
+        faults.forEach((f, n) -> System.out.printf("  %-42s %10d%n", f.description, n));
         if (!producerSummary.isEmpty()) {
             System.out.printf("  %-42s %10s%n", "longest append wait (producer)", producerSummary);
         }
@@ -280,12 +288,17 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private Process startReceiver() throws IOException {
-        Process p = ChildProcess.wssinkLogging(dir.resolve("receiver.err"), "serve", "--port", Integer.toString(port),
+        // port 0, read back: a port freed by the receiver just killed may be taken by anyone meanwhile
+        Process p = ChildProcess.wssinkLogging(dir.resolve("receiver.err"), "serve", "--port", "0",
                 "--out", out.toString()).start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String ready = r.readLine();
         if (ready == null || !ready.startsWith("listening on")) {
             throw new IOException("the receiver did not start; see " + dir.resolve("receiver.err"));
+        }
+        port = URI.create(ready.substring("listening on".length()).strip()).getPort();
+        if (proxy != null) {
+            proxy.target(port);
         }
         return p;
     }
@@ -300,7 +313,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
     private Process startProducer() throws IOException {
         Process p = ChildProcess.wssinkLogging(dir.resolve("producer.err"), "chaos-producer", "--spool",
                 spool.toString(), "--rate", Integer.toString(rate)).start();
-        Thread pump = new Thread(() -> {
+        Thread pump = DaemonThreads.newThread("producer-out", () -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
@@ -315,8 +328,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
             } catch (IOException | RuntimeException ignored) {
                 // the producer ended
             }
-        }, "producer-out");
-        pump.setDaemon(true);
+        });
         pump.start();
         return p;
     }
@@ -348,9 +360,9 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
-    private void count(String fault) {
+    private void count(Fault fault) {
         faults.merge(fault, 1, Integer::sum);
-        System.err.printf("  %s at event %d%n", fault, written.get());
+        System.err.printf("  %s at event %d%n", fault.description, written.get());
     }
 
     /** Waits, with a progress line every 10 s: this is the fault schedule's clock, not a wait for a condition. */

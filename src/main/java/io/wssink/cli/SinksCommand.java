@@ -10,9 +10,9 @@ import java.util.TreeSet;
 final class SinksCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
-        System.out.printf("%-10s %-16s %-8s %-10s %s%n", "NAME", "VERSION", "CATEGORY", "SCHEMES", "DESCRIPTION");
+        System.out.printf("%-10s %-16s %-10s %s%n", "NAME", "VERSION", "SCHEMES", "DESCRIPTION");
         for (SinkProvider p : Sinks.providers()) {
-            System.out.printf("%-10s %-16s %-8s %-10s %s%n", p.name(), p.version(), p.category(),
+            System.out.printf("%-10s %-16s %-10s %s%n", p.name(), p.version(),
                     String.join(",", new TreeSet<>(p.schemes())), p.description());
         }
         return ExitCodes.OK;

@@ -1,5 +1,6 @@
 package io.wssink.cli;
 
+import io.wssink.chaos.FaultProxy;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.spool.Spool;
@@ -11,7 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +39,8 @@ class CliIT {
     void sinksListsTheProvidersWithTheirMetadata() throws Exception {
         Jar.Result r = Jar.run("sinks");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("websocket  0.1.0-SNAPSHOT   sinks    ws,wss"), r.out());
-        assertTrue(r.out().contains("null       0.1.0-SNAPSHOT   sinks    null"), r.out());
+        assertTrue(r.out().contains("websocket  0.1.0-SNAPSHOT   ws,wss"), r.out());
+        assertTrue(r.out().contains("null       0.1.0-SNAPSHOT   null"), r.out());
     }
 
     @Test
@@ -102,7 +105,7 @@ class CliIT {
 
     @Test
     void serveOnAPortInUseFailsClearly() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Jar.Result r = Jar.run("serve", "--port", Integer.toString(taken.getLocalPort()), "--out",
                     tmp.resolve("o.txt").toString());
             assertEquals(1, r.exit());
@@ -133,11 +136,9 @@ class CliIT {
     void anInterruptedSendKeepsTheRestAndTheNextRunDeliversIt() throws Exception {
         Path spool = tmp.resolve("spool");
         Path out = tmp.resolve("out.txt");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        String url = "ws://127.0.0.1:" + port + "/";
+        // nothing answers behind the proxy until the receiver starts (a freed port could be taken meanwhile)
+        FaultProxy proxy = new FaultProxy(0);
+        String url = proxy.url();
         Process send = Jar.command("send", "--url", url, "--spool", spool.toString(), "--follow")
                 .redirectError(tmp.resolve("send.err").toFile()).start();
         try (OutputStream stdin = send.getOutputStream()) {
@@ -153,7 +154,8 @@ class CliIT {
         assertEquals(3, timedOut.exit());
         assertTrue(timedOut.err().contains("500 events still spooled after PT1S"), timedOut.err());
 
-        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).build())) {
+        try (proxy; ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            proxy.target(URI.create(receiver.url()).getPort());
             Jar.Result resumed = Jar.run("", 120, "send", "--url", url, "--spool", spool.toString());
             assertEquals(0, resumed.exit(), resumed.err());
             assertEquals(500, receiver.store().records());

@@ -196,7 +196,6 @@ public final class WebSocketSink implements Sink {
         /** The largest application message accepted from the receiver (larger closes with 1009). */
         public Builder maxMessageBytes(int n) { transport.maxMessageBytes(n); return this; }
         public Builder compression(boolean on) { transport.compression(on); return this; }
-        public Builder resumeAckWait(Duration d) { transport.resumeAckWait(d); return this; }
         public Builder failbackAfter(Duration d) { transport.failbackAfter(d); return this; }
         public Builder drainTimeout(Duration d) { drainTimeout = Objects.requireNonNull(d); return this; }
         public Builder onMessage(MessageListener l) { listener = l; return this; }

@@ -38,30 +38,15 @@ final class DeliveryTracker {
     private long peerAck;
     /** The next ack is the connection's first, the resume ack. */
     private boolean firstAck;
-    /** Until this nanoTime an ack-mode connection sends nothing, waiting for the resume ack; 0 once over. */
-    private long resumeDeadline;
-
-    /** A connection opened at {@code now}: nothing is sent on it yet, and its first ack is the resume ack. */
-    void opened(long now, long resumeWaitNanos) {
-        highestSent = Spool.NONE;
-        firstAck = true;
-        resumeDeadline = now + resumeWaitNanos;
-    }
 
     /**
-     * Whether sending still waits for the resume ack at {@code now}, so as not to resend what the receiver holds.
-     * The wait ends with the first ack or at its deadline, whichever is first.
+     * A connection opened: nothing is sent on it yet, and its first ack is the resume ack. Sending starts at once,
+     * from the cursor (spec section 3): the receiver drops what it already holds, and no connection waits for a
+     * resume ack that a receiver holding nothing may never send.
      */
-    boolean awaitingResume(long now) {
-        if (resumeDeadline != 0 && now - resumeDeadline >= 0) {
-            resumeDeadline = 0;
-        }
-        return resumeDeadline != 0;
-    }
-
-    /** Stops waiting for the resume ack (raw mode has none). */
-    void resumeOver() {
-        resumeDeadline = 0;
+    void opened() {
+        highestSent = Spool.NONE;
+        firstAck = true;
     }
 
     void sent(long id) {
@@ -82,10 +67,12 @@ final class DeliveryTracker {
     Verdict onAck(long id, long lastAppendedId, long lastReadId) {
         if (firstAck) {
             firstAck = false;
-            resumeDeadline = 0;
             // The resume ack: the highest id the receiver already holds, which may be past anything sent here.
             if (Long.compareUnsigned(id, lastAppendedId) > 0) {
                 return Verdict.BEYOND_SPOOL;
+            }
+            if (Long.compareUnsigned(id, highestSent) > 0) {
+                highestSent = id; // the receiver holds it: later acks up to it are in bounds
             }
             if (Long.compareUnsigned(id, lastReadId) > 0) {
                 peerAck = id;

@@ -278,10 +278,7 @@ public final class Forwarder {
         open = true;
         openedAt = System.nanoTime();
         Mode mode = connection.mode();
-        delivery.opened(openedAt, config.resumeAckWait().toNanos());
-        if (mode != Mode.ACK) {
-            delivery.resumeOver();
-        }
+        delivery.opened();
         long endedFailures = failures.success();
         status.state = ConnectionState.CONNECTED;
         status.mode = mode;
@@ -369,9 +366,6 @@ public final class Forwarder {
 
     /** Sends what the channel and the in-flight bound allow, at most a turn's frames. Returns the records sent. */
     private int send() {
-        if (delivery.awaitingResume(System.nanoTime())) {
-            return 0; // wait for the resume ack, so as not to resend what the receiver holds
-        }
         FramePacker packer = connection.packer();
         int sent = 0;
         while (connection.isWritable() && packer.framesSent() < MAX_FRAMES_PER_TURN) {

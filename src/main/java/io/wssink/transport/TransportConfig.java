@@ -33,7 +33,6 @@ public final class TransportConfig {
     private final long maxInFlightBytes;
     private final int maxMessageBytes;
     private final boolean compression;
-    private final Duration resumeAckWait;
     private final Duration failbackAfter;
 
     private TransportConfig(Builder b) {
@@ -56,7 +55,6 @@ public final class TransportConfig {
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.maxMessageBytes = b.maxMessageBytes;
         this.compression = b.compression;
-        this.resumeAckWait = b.resumeAckWait;
         this.failbackAfter = b.failbackAfter;
         new Backoff(backoffInitial, backoffMax, backoffResetAfter); // validates
         positive("pingInterval", pingInterval);
@@ -148,7 +146,6 @@ public final class TransportConfig {
     /** permessage-deflate. */
     public boolean compression() { return compression; }
     /** How long to wait after the handshake for the receiver's resume ack before sending. */
-    public Duration resumeAckWait() { return resumeAckWait; }
     /** With several URLs: after this long on a later one, go back and try the first. */
     public Duration failbackAfter() { return failbackAfter; }
 
@@ -177,7 +174,6 @@ public final class TransportConfig {
         private long maxInFlightBytes = 8L << 20;
         private int maxMessageBytes = 1 << 20;
         private boolean compression;
-        private Duration resumeAckWait = Duration.ofMillis(500);
         private Duration failbackAfter = Duration.ofMinutes(5);
 
         private Builder() {
@@ -207,7 +203,6 @@ public final class TransportConfig {
         public Builder maxInFlightBytes(long v) { maxInFlightBytes = v; return this; }
         public Builder maxMessageBytes(int v) { maxMessageBytes = v; return this; }
         public Builder compression(boolean v) { compression = v; return this; }
-        public Builder resumeAckWait(Duration v) { resumeAckWait = Objects.requireNonNull(v); return this; }
         public Builder failbackAfter(Duration v) { failbackAfter = Objects.requireNonNull(v); return this; }
 
         public TransportConfig build() {

@@ -31,8 +31,7 @@ class BadPeerTest {
     /** Writes 100 events to a sink whose first URL is {@code bad}; returns once the good receiver has them all. */
     private WebSocketSink.Builder sink(String bad, ReferenceReceiver good) {
         return WebSocketSink.builder().url(bad).url(good.url()).spool(tmp.resolve("spool"))
-                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).failbackAfter(Duration.ofHours(1))
-                .resumeAckWait(Duration.ofMillis(50));
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).failbackAfter(Duration.ofHours(1));
     }
 
     private void deliverDespite(String bad, String expectedError) throws Exception {
@@ -95,8 +94,7 @@ class BadPeerTest {
             ch.writeAndFlush(new TextWebSocketFrame(Acks.format(ids.get(ids.size() - 1))));
             ch.writeAndFlush(new TextWebSocketFrame(Acks.format(ids.get(0)))); // backwards
         });
-             WebSocketSink sink = WebSocketSink.builder().url(peer.url()).spool(tmp.resolve("spool"))
-                     .resumeAckWait(Duration.ofMillis(10)).build()) {
+             WebSocketSink sink = WebSocketSink.builder().url(peer.url()).spool(tmp.resolve("spool")).build()) {
             long last = 0;
             for (int i = 0; i < 10; i++) {
                 last = sink.write("event-" + i);

@@ -1,6 +1,7 @@
 package io.wssink.forward;
 
 import io.wssink.WebSocketSink;
+import io.wssink.chaos.FaultProxy;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.testing.Output;
@@ -19,13 +20,16 @@ class ReceiverRestartTest {
     Path tmp;
 
     @Test
-    void aReceiverRestartedMidStreamLosesNothingAndItsResumeAckIsHonoured() throws Exception {
+    void aReceiverRestartedMidStreamLosesNothingAndResendsAtMostOneWindow() throws Exception {
         Path out = tmp.resolve("out.txt");
         int n = 20_000;
+        // the sink's URL is a proxy that stays bound, pointed at each receiver in turn: a receiver's freed port
+        // could be taken by anyone before the next one binds it again
         ReferenceReceiver first = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
-        int port = first.port();
-        try (WebSocketSink sink = WebSocketSink.builder().url(first.url()).spool(tmp.resolve("spool"))
-                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
+        try (FaultProxy url = new FaultProxy(first.port());
+             WebSocketSink sink = WebSocketSink.builder().url(url.url()).spool(tmp.resolve("spool"))
+                     .maxFrameBytes(4096).maxInFlightBytes(4096)
+                     .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
             for (int i = 0; i < n / 2; i++) {
                 sink.write("event-" + i);
             }
@@ -36,9 +40,14 @@ class ReceiverRestartTest {
             for (int i = n / 2; i < n; i++) {
                 last = sink.write("event-" + i);
             }
-            try (ReferenceReceiver second = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).build())) {
+            try (ReferenceReceiver second = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+                url.target(second.port());
                 sink.acked(last).get(60, TimeUnit.SECONDS);
-                assertEquals(0, second.store().duplicates(), "the resume ack skipped the " + held + " held events");
+                // sending starts from the cursor at once; the resume ack then moves it past what the receiver
+                // held, so what comes twice is at most one in-flight window of records of at least 7 bytes
+                assertTrue(second.store().duplicates() <= 4096 / 7 + 1, second.store().duplicates()
+                        + " duplicates of the " + held + " events held");
+                assertEquals(0, sink.status().protocolErrors());
             }
         }
         Output.assertExactly(out, "event-", n);

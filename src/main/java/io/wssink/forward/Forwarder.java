@@ -177,18 +177,16 @@ public final class Forwarder {
     int doWork() {
         int work = drainInbox() + applyDelivery();
         long now = System.nanoTime();
-        if (stopping && drained()) {
-            finished = true;
+        if (stopping) {
+            finished = drained();
         } else if (connection == null) {
-            if (stopping) {
-                finished = true;
-            } else if (endpoints.due(now)) {
+            if (endpoints.due(now)) {
                 attempt(now);
                 work++;
             }
         } else if (!open) {
             abandonIfStuck(now);
-        } else if (!stopping) {
+        } else {
             work += send();
             failbackIfDue(now);
         }
@@ -375,16 +373,23 @@ public final class Forwarder {
                 }
                 pendingRecord = true;
             }
-            if (!packer.pack(record.id(), record.kind() == EventKind.TEXT, record.buffer(), record.payloadOffset(),
-                    record.payloadLength())) {
-                continue; // a full frame went out instead: the channel may have no room left
-            }
-            delivery.sent(record.id());
-            pendingRecord = false;
-            sent++;
+            if (packPending(packer)) {
+                sent++;
+            } // else a full frame went out instead: the channel may have no room left
         }
         packer.finish();
         return sent;
+    }
+
+    /** Offers the record read to the packer; true once it is packed, false if a full frame went out instead. */
+    private boolean packPending(FramePacker packer) {
+        if (!packer.pack(record.id(), record.kind() == EventKind.TEXT, record.buffer(), record.payloadOffset(),
+                record.payloadLength())) {
+            return false;
+        }
+        delivery.sent(record.id());
+        pendingRecord = false;
+        return true;
     }
 
     private void failbackIfDue(long now) {
@@ -413,12 +418,21 @@ public final class Forwarder {
         return work;
     }
 
+    /**
+     * Closing: reads nothing more from the spool (spec section 6), lets the one record already read go out, and
+     * waits for acks of what is in flight until they come or the drain time is up.
+     */
     private boolean drained() {
         if (connection == null || !open) {
             return true;
         }
-        if (pendingRecord) {
-            send(); // already read: let it go out with the rest, to be acked
+        status.state = ConnectionState.DRAINING;
+        if (pendingRecord && connection.isWritable()) {
+            FramePacker packer = connection.packer();
+            if (!packPending(packer)) {
+                packPending(packer); // into a fresh frame
+            }
+            packer.finish();
         }
         return Long.compareUnsigned(reader.ackedId(), delivery.highestSent()) >= 0
                 || System.nanoTime() - drainDeadline >= 0;

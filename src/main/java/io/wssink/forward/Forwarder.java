@@ -64,6 +64,8 @@ public final class Forwarder {
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
     private long openedAt;
+    /** The peer's ack when the connection opened: a connection that moved it made progress. */
+    private long peerAckAtOpen;
     private long attemptStartedAt;
     private long lastRetain;
     private boolean loggedRawFallback;
@@ -275,6 +277,7 @@ public final class Forwarder {
     private void onOpened() {
         open = true;
         openedAt = System.nanoTime();
+        peerAckAtOpen = delivery.peerAck();
         Mode mode = connection.mode();
         delivery.opened();
         long endedFailures = failures.success();
@@ -318,6 +321,7 @@ public final class Forwarder {
 
     private void onClosed(Failure failure) {
         long up = openedAt == 0 ? 0 : System.nanoTime() - openedAt;
+        boolean progressed = open && Long.compareUnsigned(delivery.peerAck(), peerAckAtOpen) > 0;
         boolean offered = connection.offeredSubprotocol();
         forgetConnection();
         reader.rewind();
@@ -340,7 +344,7 @@ public final class Forwarder {
         String text = failure.kind() == Failure.Kind.NO_SUBPROTOCOL
                 ? failure.text() + "; mode is ack, which never falls back to raw" : failure.text();
         status.lastError = text;
-        backoff.connectionEnded(up);
+        backoff.connectionEnded(up, progressed);
         long delay = backOff();
         failures.failure(failure, text, status.url, delay / 1_000_000);
         endpoints.failed();

@@ -13,37 +13,27 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The wssink.v1 side of one connection, after Netty's WebSocket handshake: decides the mode from the negotiated
- * subprotocol, tells acks from application messages, keeps the link alive with pings and gives up on a link that has
- * gone silent, and reports each connection's end once, with its cause.
+ * subprotocol, tells acks from application messages, puts a {@link Heartbeat} in front of itself, and reports each
+ * connection's end once, with its cause.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final Connection connection;
-    private final long pingIntervalNanos;
-    private final long silenceNanos;
-    private final String silenceText;
+    private final TransportConfig config;
 
     ClientHandler(Connection connection, TransportConfig config) {
         this.connection = connection;
-        this.pingIntervalNanos = config.pingInterval().toNanos();
-        this.silenceNanos = config.pingInterval().plus(config.pingTimeout()).toNanos();
-        this.silenceText = "nothing received for " + (config.pingInterval().plus(config.pingTimeout()).toMillis())
-                + " ms (no pong, ack or data): the link is half-open or the receiver is stuck";
+        this.config = config;
     }
 
     @Override
@@ -51,18 +41,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             String selected = ctx.pipeline().get(WebSocketClientProtocolHandler.class).handshaker().actualSubprotocol();
             connection.mode = WireFormat.SUBPROTOCOL.equals(selected) ? Mode.ACK : Mode.RAW;
-            ctx.pipeline().addBefore(ctx.name(), "idle",
-                    new IdleStateHandler(silenceNanos, pingIntervalNanos, 0, TimeUnit.NANOSECONDS));
+            ctx.pipeline().addBefore(ctx.name(), "heartbeat", new Heartbeat(connection, config));
             connection.events().opened(connection);
         } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             connection.fail(new Failure(Failure.Kind.HANDSHAKE_TIMEOUT, "the WebSocket handshake timed out"));
-        } else if (evt instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.WRITER_IDLE) {
-                ctx.writeAndFlush(new PingWebSocketFrame());
-            } else if (idle.state() == IdleState.READER_IDLE) {
-                connection.fail(new Failure(Failure.Kind.SILENT, silenceText));
-                ctx.close();
-            }
         }
         super.userEventTriggered(ctx, evt);
     }

@@ -5,9 +5,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.wssink.protocol.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -105,24 +103,6 @@ class ClientHandlerTest {
         assertEquals(Failure.Kind.CLOSED_BY_RECEIVER, f.kind());
         assertEquals(1001, f.code());
         assertEquals("the receiver closed the connection: 1001 going away", f.text());
-    }
-
-    @Test
-    void aSilentLinkIsClosedAndReportedAsSilent() {
-        EmbeddedChannel ch = open(Mode.ACK);
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
-        assertFalse(ch.isActive());
-        assertEquals(Failure.Kind.SILENT, events.closed.get(0).kind());
-        assertTrue(events.closed.get(0).text().contains("half-open"), events.closed.get(0).text());
-    }
-
-    @Test
-    void aQuietWriterSendsAPing() {
-        EmbeddedChannel ch = open(Mode.ACK);
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.WRITER_IDLE_STATE_EVENT);
-        PingWebSocketFrame ping = assertInstanceOf(PingWebSocketFrame.class, ch.readOutbound());
-        ping.release();
-        assertTrue(ch.isActive());
     }
 
     @Test

@@ -44,7 +44,6 @@ public final class WebSocketSink implements Sink {
 
     private final Spool spool;
     private final Forwarder forwarder;
-    private final ExecutorService listenerThread;
     private final Duration drainTimeout;
     private volatile MessageListener listener;
     private volatile boolean closed;
@@ -54,13 +53,11 @@ public final class WebSocketSink implements Sink {
         SpoolConfig spoolConfig = b.spool.build();
         this.drainTimeout = b.drainTimeout;
         this.listener = b.listener;
-        this.listenerThread = Executors.newSingleThreadExecutor(DaemonThreads.factory("wssink-messages"));
         this.spool = Spool.open(spoolConfig);
         try {
             this.forwarder = new Forwarder(spool, transport, this::deliver);
         } catch (RuntimeException e) {
             spool.close();
-            listenerThread.shutdownNow();
             throw e;
         }
         forwarder.start();
@@ -111,16 +108,11 @@ public final class WebSocketSink implements Sink {
         this.listener = listener;
     }
 
+    /** On the forwarder's message thread: one message at a time, in order. */
     private void deliver(InboundMessage message) {
         MessageListener l = listener;
         if (l != null) {
-            listenerThread.execute(() -> {
-                try {
-                    l.onMessage(message);
-                } catch (RuntimeException e) {
-                    log.warn("message listener failed; the next message is delivered all the same", e);
-                }
-            });
+            l.onMessage(message);
         }
     }
 
@@ -146,12 +138,6 @@ public final class WebSocketSink implements Sink {
         }
         closed = true;
         forwarder.close(drainTimeout.toMillis());
-        listenerThread.shutdown();
-        try {
-            listenerThread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         spool.close();
     }
 

@@ -48,6 +48,7 @@ public final class Forwarder {
     private final WsClient client;
     private final Thread thread;
     private final Inbox inbox;
+    private final InboundQueue messages;
     private final DeliveryTracker delivery = new DeliveryTracker();
     private final StatusBoard status = new StatusBoard();
 
@@ -79,19 +80,25 @@ public final class Forwarder {
     private volatile boolean stopping;
     private volatile long drainDeadline;
 
-    public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> messages) {
+    /**
+     * @param listener receives the receiver's application messages, in order, on a thread of its own; a slow one
+     *                 holds the receiver back (see {@link InboundQueue})
+     */
+    public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> listener) {
         this.spool = spool;
         this.config = config;
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), config.backoffResetAfter());
         this.endpoints = new EndpointRotation(config.urls(), config.mode(), config.failbackAfter().toNanos(),
                 System.nanoTime());
         this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
+        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes());
         this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
         this.reader = spool.openReader();
         try {
             this.client = new WsClient(config, spool.streamId());
         } catch (RuntimeException e) {
             reader.close();
+            messages.close(0);
             throw e;
         }
         if (config.insecure()) {
@@ -142,6 +149,7 @@ public final class Forwarder {
         }
         client.close();
         reader.close();
+        messages.close(5_000);
         status.state = ConnectionState.CLOSED;
         status.publish();
         delivery.failAll(new IllegalStateException(

@@ -7,12 +7,11 @@ import io.wssink.transport.Failure;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Consumer;
 
 /**
  * Where Netty's event loop leaves what happened to a connection for the forwarder thread: each callback queues an
  * event and wakes the forwarder, and returns at once (the event loop never waits for the forwarder or the disk).
- * Application messages go straight to their consumer, which hands them to the listener's own thread.
+ * Application messages go straight to the {@link InboundQueue}, which hands them to the listener's own thread.
  *
  * <p>Threads: the event loop calls the {@link ConnectionEvents} methods; the forwarder thread polls.
  */
@@ -36,13 +35,13 @@ final class Inbox implements ConnectionEvents {
 
     private final Queue<Event> events = new ConcurrentLinkedQueue<>();
     private final Runnable wake;
-    private final Consumer<InboundMessage> messages;
+    private final InboundQueue messages;
 
     /**
      * @param wake     wakes the forwarder thread; called after every event and every change of writability
-     * @param messages receives application messages, on the event loop: must not block
+     * @param messages receives application messages
      */
-    Inbox(Runnable wake, Consumer<InboundMessage> messages) {
+    Inbox(Runnable wake, InboundQueue messages) {
         this.wake = wake;
         this.messages = messages;
     }
@@ -72,8 +71,8 @@ final class Inbox implements ConnectionEvents {
     }
 
     @Override
-    public void message(InboundMessage message) {
-        messages.accept(message);
+    public void message(Connection c, InboundMessage message) {
+        messages.offer(c, message);
     }
 
     @Override

@@ -55,7 +55,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof TextWebSocketFrame text) {
                 onText(text.text());
             } else if (msg instanceof BinaryWebSocketFrame binary) {
-                connection.events().message(new InboundMessage(false, ByteBufUtil.getBytes(binary.content())));
+                connection.events().message(connection, new InboundMessage(false, ByteBufUtil.getBytes(binary.content())));
             } else if (msg instanceof CloseWebSocketFrame close) {
                 connection.fail(new Failure(Failure.Kind.CLOSED_BY_RECEIVER, close.statusCode(),
                         "the receiver closed the connection: " + close.statusCode()
@@ -71,7 +71,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void onText(String text) {
         if (connection.mode != Mode.ACK) {
-            connection.events().message(new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));
+            connection.events().message(connection, new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));
             return;
         }
         Acks.Parsed parsed = Acks.parse(text);
@@ -81,7 +81,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 connection.close(1002, "malformed ack", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
                         "protocol error: " + parsed.problem()));
             }
-            case NOT_AN_ACK -> connection.events().message(
+            case NOT_AN_ACK -> connection.events().message(connection,
                     new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));
         }
     }

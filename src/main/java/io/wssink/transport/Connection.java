@@ -92,6 +92,22 @@ public final class Connection {
         channel.flush();
     }
 
+    /** Stops reading from the socket (TCP then holds the receiver back), until {@link #resumeReading()}. Any thread. */
+    public void pauseReading() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.config().setAutoRead(false);
+        }
+    }
+
+    /** Reads from the socket again. Any thread. */
+    public void resumeReading() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
     /**
      * Closes with a status code: 1000 is orderly (the connection's end is no failure); any other status, such as
      * 1002 for a protocol error or 1009 for a message too big, makes it a failed connection, with backoff.

@@ -17,8 +17,11 @@ public interface ConnectionEvents {
     /** Raw mode: the frame carrying event {@code id}, and all before it, was written to the socket. */
     void written(Connection connection, long id);
 
-    /** An application message, in the order received. */
-    void message(InboundMessage message);
+    /**
+     * An application message, in the order received. To hold back a receiver faster than its consumer, call
+     * {@link Connection#pauseReading()} and later {@link Connection#resumeReading()}.
+     */
+    void message(Connection connection, InboundMessage message);
 
     /** The channel became writable or unwritable. */
     void writabilityChanged(Connection connection);

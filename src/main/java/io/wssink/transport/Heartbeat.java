@@ -44,10 +44,16 @@ final class Heartbeat extends ChannelInboundHandlerAdapter {
     private void ping(ChannelHandlerContext ctx) {
         long ping = ++pingsSent;
         ctx.writeAndFlush(new PingWebSocketFrame());
-        ctx.executor().schedule(() -> check(ctx, ping), timeoutNanos, TimeUnit.NANOSECONDS);
+        if (ctx.channel().config().isAutoRead()) { // while reading is paused, no answer could be read in time
+            ctx.executor().schedule(() -> check(ctx, ping), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private void check(ChannelHandlerContext ctx, long ping) {
+        if (!ctx.channel().config().isAutoRead()) {
+            answeredUpTo = pingsSent; // reading is paused for a slow listener: the silence is this side's own
+            return;
+        }
         if (answeredUpTo < ping && ctx.channel().isActive()) {
             connection.fail(new Failure(Failure.Kind.SILENT, "nothing received within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms of a ping (no pong, ack or data): the link is"

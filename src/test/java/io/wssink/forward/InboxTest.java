@@ -2,12 +2,15 @@ package io.wssink.forward;
 
 import io.wssink.protocol.InboundMessage;
 import io.wssink.transport.Failure;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,8 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InboxTest {
     private final AtomicInteger wakes = new AtomicInteger();
-    private final List<InboundMessage> messages = new ArrayList<>();
-    private final Inbox inbox = new Inbox(wakes::incrementAndGet, messages::add);
+    private final List<InboundMessage> messages = new CopyOnWriteArrayList<>();
+    private final InboundQueue queue = new InboundQueue(messages::add, 1 << 20);
+    private final Inbox inbox = new Inbox(wakes::incrementAndGet, queue);
+
+    @AfterEach
+    void stopQueue() {
+        queue.close(1_000);
+    }
 
     @Test
     void eventsComeOutInOrderAndEachWakesTheForwarder() {
@@ -36,10 +45,10 @@ class InboxTest {
     }
 
     @Test
-    void messagesGoStraightToTheirConsumerAndWritabilityOnlyWakes() {
+    void messagesGoToTheQueueAndWritabilityOnlyWakes() {
         InboundMessage m = new InboundMessage(true, new byte[] {'x'});
-        inbox.message(m);
-        assertEquals(List.of(m), messages);
+        inbox.message(null, m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.equals(List.of(m)));
         inbox.writabilityChanged(null);
         assertEquals(1, wakes.get());
         assertTrue(inbox.isEmpty());

@@ -79,6 +79,18 @@ class HeartbeatTest {
     }
 
     @Test
+    void whileThisSidePausedReadingNoPingCanBeAnsweredAndNoneClosesTheLink() {
+        connection.pauseReading(); // a slow message listener
+        advance(5_000);
+        assertTrue(ch.isActive());
+        connection.resumeReading();
+        advance(1_000);
+        assertTrue(ch.isActive(), "pings sent while paused are not held against the peer");
+        advance(500);
+        assertFalse(ch.isActive(), "a ping after reading resumed must be answered");
+    }
+
+    @Test
     void anyFrameReadAnswersAPingAndReachesTheHandler() {
         connection.mode = Mode.ACK;
         advance(1000);

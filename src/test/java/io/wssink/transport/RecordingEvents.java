@@ -31,7 +31,7 @@ final class RecordingEvents implements ConnectionEvents {
     }
 
     @Override
-    public void message(InboundMessage message) {
+    public void message(Connection connection, InboundMessage message) {
         messages.add(message);
     }
 

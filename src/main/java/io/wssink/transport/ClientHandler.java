@@ -1,5 +1,6 @@
 package io.wssink.transport;
 
+import io.wssink.internal.PeerText;
 import io.wssink.protocol.WireFormat;
 import io.wssink.protocol.Acks;
 import io.wssink.protocol.Mode;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -42,6 +44,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             String selected = ctx.pipeline().get(WebSocketClientProtocolHandler.class).handshaker().actualSubprotocol();
             connection.mode = WireFormat.SUBPROTOCOL.equals(selected) ? Mode.ACK : Mode.RAW;
             ctx.pipeline().addBefore(ctx.name(), "heartbeat", new Heartbeat(connection, config));
+            // Netty's frame decoder answers a frame over maxMessageBytes with a close frame (1009) written from its
+            // own place in the pipeline, which is before the frame encoder: unencoded, the frame never left, and
+            // the channel's close then sent 1000 instead. This encoder, just before the decoder, sends it.
+            if (ctx.pipeline().get("ws-decoder") != null) {
+                ctx.pipeline().addBefore("ws-decoder", "ws-violation-encoder", new WebSocket13FrameEncoder(true));
+            }
             connection.events().opened(connection);
         } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             connection.fail(new Failure(Failure.Kind.HANDSHAKE_TIMEOUT, "the WebSocket handshake timed out"));
@@ -59,7 +67,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof CloseWebSocketFrame close) {
                 connection.fail(new Failure(Failure.Kind.CLOSED_BY_RECEIVER, close.statusCode(),
                         "the receiver closed the connection: " + close.statusCode()
-                        + (close.reasonText().isEmpty() ? "" : " " + close.reasonText())));
+                        + (close.reasonText().isEmpty() ? "" : " " + PeerText.sanitize(close.reasonText(), 123))));
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(f -> ctx.close());
             } else if (!(msg instanceof PongWebSocketFrame) && msg instanceof WebSocketFrame) {
                 connection.fail(new Failure(Failure.Kind.UNEXPECTED_FRAME, "unexpected frame " + msg.getClass().getSimpleName()));

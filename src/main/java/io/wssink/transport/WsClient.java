@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import io.netty.handler.ssl.SslContext;
@@ -87,8 +86,8 @@ public final class WsClient implements AutoCloseable {
         String host = url.getHost();
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
         HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(WireFormat.STREAM_HEADER, streamId);
         config.headers().forEach(headers::set);
+        headers.set(WireFormat.STREAM_HEADER, streamId); // last: a user header never names another stream
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
                 .subprotocol(offerSubprotocol ? WireFormat.SUBPROTOCOL : null)
@@ -97,7 +96,7 @@ public final class WsClient implements AutoCloseable {
                 .maxFramePayloadLength(config.maxMessageBytes())
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .handleCloseFrames(false)
-                .sendCloseFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                .sendCloseFrame(null) // close frames are sent explicitly, with their real status (Connection.close)
                 .dropPongFrames(false)
                 .build();
         Bootstrap b = new Bootstrap().group(group).channel(channelType)

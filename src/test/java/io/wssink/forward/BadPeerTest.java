@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -35,6 +36,11 @@ class BadPeerTest {
     }
 
     private void deliverDespite(String bad, String expectedError) throws Exception {
+        deliverDespite(bad, expectedError, sink -> { });
+    }
+
+    /** As above; {@code check} runs on the sink once everything arrived, before it closes. */
+    private void deliverDespite(String bad, String expectedError, Consumer<WebSocketSink> check) throws Exception {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver good = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
              WebSocketSink sink = sink(bad, good).build()) {
@@ -47,6 +53,7 @@ class BadPeerTest {
             assertNotNull(error);
             assertTrue(error.contains(expectedError), error);
             sink.acked(last).get(30, TimeUnit.SECONDS);
+            check.accept(sink);
         }
         Output.assertExactly(out, "event-", 100);
     }
@@ -63,7 +70,8 @@ class BadPeerTest {
     void aMalformedAckClosesWith1002AndIsCounted() throws Exception {
         try (ScriptedServer bad = ScriptedServer.wssink(ch -> ch.writeAndFlush(new TextWebSocketFrame("{\"ack\":\"12x\"}")),
                 (ch, ids) -> { })) {
-            deliverDespite(bad.url(), "protocol error: ack id is not an unsigned decimal: 12x");
+            deliverDespite(bad.url(), "protocol error: ack id is not an unsigned decimal: 12x",
+                    sink -> assertTrue(sink.status().protocolErrors() >= 1, sink.status().toString()));
             await().atMost(Duration.ofSeconds(10)).until(() -> !bad.closeStatuses().isEmpty());
             assertEquals(1002L, bad.closeStatuses().get(0));
         }
@@ -113,6 +121,8 @@ class BadPeerTest {
         String big = "x".repeat(2 << 20);
         try (ScriptedServer bad = ScriptedServer.wssink(ch -> ch.writeAndFlush(new TextWebSocketFrame(big)), (ch, ids) -> { })) {
             deliverDespite(bad.url(), "the receiver sent a message larger than maxMessageBytes");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !bad.closeStatuses().isEmpty());
+            assertEquals(1009L, bad.closeStatuses().get(0), "closed with 1009, message too big");
         }
     }
 

@@ -17,8 +17,13 @@ import java.util.Set;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The sending process is SIGKILLed mid-stream and restarted on its spool: every returned write arrives, once. */
+/**
+ * The sending process is SIGKILLed mid-stream and restarted on its spool: every returned write arrives, once, in the
+ * order written. The kill points are seeded: rerun a failure with -Dwssink.test.seed=SEED.
+ */
 class SenderCrashTest {
+    private static final long SEED = Long.getLong("wssink.test.seed", System.nanoTime());
+
     @TempDir
     Path tmp;
 
@@ -26,7 +31,8 @@ class SenderCrashTest {
     void everyWriteThatReturnedArrivesExactlyOnceAcrossTenKills() throws Exception {
         Path out = tmp.resolve("out.txt");
         Path spool = tmp.resolve("spool");
-        Random random = new Random();
+        Random random = new Random(SEED);
+        String seed = " (seed " + SEED + ")";
         Set<String> returned = new HashSet<>();
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
             for (int round = 0; round < 10; round++) {
@@ -49,11 +55,22 @@ class SenderCrashTest {
             }
         }
         List<String> lines = Output.lines(out);
-        assertEquals(lines.size(), new HashSet<>(lines).size(), "no event was written twice by the receiver");
+        assertEquals(lines.size(), new HashSet<>(lines).size(), "no event was written twice by the receiver" + seed);
         Set<String> received = new HashSet<>(lines);
         for (String event : returned) {
-            assertTrue(received.contains(event), event + " returned from write but never arrived");
+            assertTrue(received.contains(event), event + " returned from write but never arrived" + seed);
         }
-        assertTrue(returned.size() > 10, "the children wrote something");
+        assertTrue(returned.size() > 10, "the children wrote something" + seed);
+        // in the order written: round by round ("r0-..." before "r1-..."), and within a round by index
+        int round = -1;
+        int index = -1;
+        for (String line : lines) {
+            int dash = line.indexOf('-');
+            int r = Integer.parseInt(line.substring(1, dash));
+            int i = Integer.parseInt(line.substring(dash + 1));
+            assertTrue(r > round || r == round && i > index, line + " arrived after r" + round + "-" + index + seed);
+            round = r;
+            index = i;
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.wssink.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.wssink.internal.PeerText;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -72,6 +73,6 @@ public final class Acks {
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+        return PeerText.sanitize(s, 64);
     }
 }

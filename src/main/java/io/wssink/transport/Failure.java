@@ -5,6 +5,7 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.channel.ConnectTimeoutException;
+import io.wssink.internal.PeerText;
 import io.wssink.protocol.WireFormat;
 
 import javax.net.ssl.SSLException;
@@ -44,7 +45,8 @@ public record Failure(Kind kind, int code, String text) {
                 return new Failure(Failure.Kind.NO_SUBPROTOCOL, "the endpoint selected no subprotocol (it does not speak "
                         + WireFormat.SUBPROTOCOL + ")");
             }
-            return new Failure(Failure.Kind.HTTP_STATUS, code, "handshake refused: HTTP " + h.response().status());
+            return new Failure(Failure.Kind.HTTP_STATUS, code, "handshake refused: HTTP " + code + " "
+                    + PeerText.sanitize(h.response().status().reasonPhrase(), 64));
         }
         if (t instanceof WebSocketClientHandshakeException) {
             return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());

@@ -6,6 +6,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.wssink.protocol.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -103,6 +104,15 @@ class ClientHandlerTest {
         assertEquals(Failure.Kind.CLOSED_BY_RECEIVER, f.kind());
         assertEquals(1001, f.code());
         assertEquals("the receiver closed the connection: 1001 going away", f.text());
+    }
+
+    @Test
+    void aCloseReasonCannotForgeLogLines() {
+        EmbeddedChannel ch = open(Mode.ACK);
+        ch.writeInbound(new CloseWebSocketFrame(1011, "oops\n12:00:00 INFO all good"));
+        ReferenceCountUtil.release(ch.readOutbound());
+        assertEquals("the receiver closed the connection: 1011 oops?12:00:00 INFO all good",
+                events.closed.get(0).text());
     }
 
     @Test

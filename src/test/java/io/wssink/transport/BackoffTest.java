@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackoffTest {
@@ -36,8 +37,9 @@ class BackoffTest {
         }
         b.connectionEnded(MS, true); // up for 1 ms, but it moved the ack cursor
         for (int i = 0; i < 200; i++) {
+            assertEquals(0, b.nextDelayNanos(), "the link failed, not the endpoint: at once");
             long d = b.nextDelayNanos();
-            assertTrue(d <= 100 * MS, "delay " + d + " after progress (seed " + SEED + ")");
+            assertTrue(d <= 100 * MS, "delay " + d + " after a failed retry (seed " + SEED + ")");
             b.connectionEnded(MS, true);
         }
     }

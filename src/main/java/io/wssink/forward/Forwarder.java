@@ -296,8 +296,8 @@ public final class Forwarder {
             status.rawFallback = true;
             if (!loggedRawFallback) {
                 loggedRawFallback = true;
-                log.warn("{} does not speak {}: fell back to raw mode (at-most-once across connection loss)",
-                        status.url, WireFormat.SUBPROTOCOL);
+                log.warn("{} does not speak {}: fell back to raw mode (across connection loss, events can be lost"
+                        + " or repeated)", status.url, WireFormat.SUBPROTOCOL);
             }
         }
         log.info("connected to {} in {} mode{}", status.url, mode.name().toLowerCase(Locale.ROOT),

@@ -3,13 +3,10 @@ package io.wssink.forward;
 import io.wssink.internal.DaemonThreads;
 import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.InboundMessage;
-import io.wssink.protocol.Mode;
-import io.wssink.protocol.WireFormat;
 import io.wssink.spool.EventKind;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolReader;
 import io.wssink.spool.SpoolRecord;
-import io.wssink.transport.Backoff;
 import io.wssink.transport.Connection;
 import io.wssink.transport.Failure;
 import io.wssink.transport.FramePacker;
@@ -18,7 +15,6 @@ import io.wssink.transport.WsClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -30,8 +26,9 @@ import java.util.function.Consumer;
  * for it in the {@link Inbox} and wakes it.
  *
  * <p>Its thread runs {@link #doWork()} turn after turn, and parks only after a turn that did nothing. The pieces:
- * {@link DeliveryTracker} (what was sent and acked), {@link EndpointRotation} (where and when to connect),
- * {@link FailureLog}, {@link StatusBoard}; frames are packed by the transport's {@link FramePacker}.
+ * {@link DeliveryTracker} (what was sent and acked), {@link Reconnector} (attempts, backoff, failback, status, with
+ * {@link EndpointRotation} and {@link FailureLog}), {@link InboundQueue} (messages to the listener); frames are
+ * packed by the transport's {@link FramePacker}.
  */
 public final class Forwarder {
     private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
@@ -53,23 +50,11 @@ public final class Forwarder {
     private final StatusBoard status = new StatusBoard();
 
     // forwarder thread only
-    private final Backoff backoff;
-    private final EndpointRotation endpoints;
-    private final FailureLog failures = new FailureLog(log);
+    private final Reconnector connections;
     private final SpoolRecord record = new SpoolRecord();
-    /** The current attempt or connection, null between them. */
-    private Connection connection;
-    /** Whether this thread has handled the connection's Opened event: the connection's own mode turns non-null
-     * earlier, on the event loop, and sending before onOpened() ran would race with its resets. */
-    private boolean open;
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
-    private long openedAt;
-    /** The peer's ack when the connection opened: a connection that moved it made progress. */
-    private long peerAckAtOpen;
-    private long attemptStartedAt;
     private long lastRetain;
-    private boolean loggedRawFallback;
     private String lastInternalError;
     /** The loop is over: stopping, and drained or out of time. */
     private boolean finished;
@@ -87,9 +72,6 @@ public final class Forwarder {
     public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> listener) {
         this.spool = spool;
         this.config = config;
-        this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), config.backoffResetAfter());
-        this.endpoints = new EndpointRotation(config.urls(), config.mode(), config.failbackAfter().toNanos(),
-                System.nanoTime());
         this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
         this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes());
         this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
@@ -101,6 +83,7 @@ public final class Forwarder {
             messages.close(0);
             throw e;
         }
+        this.connections = new Reconnector(log, config, client, inbox, status);
         if (config.insecure()) {
             log.warn("TLS certificate and hostname verification are OFF (insecure): anyone on the path can read and"
                     + " forge this stream");
@@ -189,16 +172,16 @@ public final class Forwarder {
         long now = System.nanoTime();
         if (stopping) {
             finished = drained();
-        } else if (connection == null) {
-            if (endpoints.due(now)) {
-                attempt(now);
-                work++;
+        } else if (connections.connection() == null) {
+            work += connections.attemptIfDue(now) ? 1 : 0;
+        } else if (!connections.isOpen()) {
+            Failure stuck = connections.stuck(now);
+            if (stuck != null) {
+                onClosed(stuck);
             }
-        } else if (!open) {
-            abandonIfStuck(now);
         } else {
             work += send();
-            failbackIfDue(now);
+            connections.failbackIfDue(now);
         }
         return work;
     }
@@ -209,17 +192,12 @@ public final class Forwarder {
      */
     private void recover(RuntimeException e) {
         String text = "internal error: " + e;
-        status.lastError = text;
-        status.failedAttempts++;
         if (!text.equals(lastInternalError)) { // once with its stack trace; repeats only counted
             lastInternalError = text;
             log.error("{}; reconnecting after a backoff, the spool keeps every event", text, e);
         }
-        if (connection != null) {
-            connection.close(1011, "internal error");
-        }
-        forgetConnection();
-        backOff();
+        connections.internalError(text);
+        pendingRecord = false;
         try {
             reader.rewind();
         } catch (RuntimeException again) {
@@ -229,37 +207,16 @@ public final class Forwarder {
 
     private void idle() {
         long park = IDLE_PARK_NANOS;
-        if (connection == null) {
-            park = Math.min(park, endpoints.nanosUntilDue(System.nanoTime()));
+        if (connections.connection() == null) {
+            park = Math.min(park, connections.nanosUntilDue(System.nanoTime()));
         }
         if (park > 0 && inbox.isEmpty()) {
-            parkedForData = open;
+            parkedForData = connections.isOpen();
             if (inbox.isEmpty()) {
                 LockSupport.parkNanos(this, park);
             }
             parkedForData = false;
         }
-    }
-
-    /**
-     * An attempt reports its end through Netty (failure, timeout, close); should one ever neither open nor fail, it
-     * is given up after the connect and handshake timeouts and two seconds more, so that forwarding never waits on
-     * it for ever. Its late events, if any, are ignored (they name another connection).
-     */
-    private void abandonIfStuck(long now) {
-        long limit = config.connectTimeout().plus(config.handshakeTimeout()).toNanos() + 2_000_000_000L;
-        if (now - attemptStartedAt >= limit) {
-            connection.close(1001, "abandoned");
-            onClosed(new Failure(Failure.Kind.STUCK, "the connection attempt neither opened nor failed in time;"
-                    + " abandoned"));
-        }
-    }
-
-    private void attempt(long now) {
-        attemptStartedAt = now;
-        status.state = ConnectionState.CONNECTING;
-        status.url = TransportConfig.redact(endpoints.url());
-        connection = client.connect(endpoints.url(), endpoints.offerSubprotocol(), inbox);
     }
 
     private int drainInbox() {
@@ -269,7 +226,7 @@ public final class Forwarder {
             handled++;
             if (e instanceof Inbox.Written w) {
                 delivery.onWritten(w.id()); // raw delivery: on the socket, whichever connection it went out on
-            } else if (e.connection() != connection) {
+            } else if (e.connection() != connections.connection()) {
                 continue; // a late event of a connection already forgotten
             } else if (e instanceof Inbox.Opened) {
                 onOpened();
@@ -283,25 +240,8 @@ public final class Forwarder {
     }
 
     private void onOpened() {
-        open = true;
-        openedAt = System.nanoTime();
-        peerAckAtOpen = delivery.peerAck();
-        Mode mode = connection.mode();
         delivery.opened();
-        long endedFailures = failures.success();
-        status.state = ConnectionState.CONNECTED;
-        status.mode = mode;
-        status.connections++;
-        if (mode == Mode.RAW && config.mode() == Mode.AUTO) {
-            status.rawFallback = true;
-            if (!loggedRawFallback) {
-                loggedRawFallback = true;
-                log.warn("{} does not speak {}: fell back to raw mode (across connection loss, events can be lost"
-                        + " or repeated)", status.url, WireFormat.SUBPROTOCOL);
-            }
-        }
-        log.info("connected to {} in {} mode{}", status.url, mode.name().toLowerCase(Locale.ROOT),
-                endedFailures == 0 ? "" : " after " + endedFailures + " failed attempts");
+        connections.onOpened(delivery.peerAck());
     }
 
     private void onAck(long id) {
@@ -323,59 +263,19 @@ public final class Forwarder {
     /** Counted when the connection's end is reported, like a protocol error the handler finds. */
     private void protocolError(String problem) {
         log.warn("{}: protocol error: {}; closing with 1002 and resending from the last ack", status.url, problem);
-        connection.close(1002, "protocol error", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
+        connections.connection().close(1002, "protocol error", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
                 "protocol error: " + problem));
     }
 
     private void onClosed(Failure failure) {
-        long up = openedAt == 0 ? 0 : System.nanoTime() - openedAt;
-        boolean progressed = open && Long.compareUnsigned(delivery.peerAck(), peerAckAtOpen) > 0;
-        boolean offered = connection.offeredSubprotocol();
-        forgetConnection();
-        reader.rewind();
-        long now = System.nanoTime();
-        if (stopping) {
-            return;
-        }
-        if (failure == null) { // an orderly close from this side: failback to the first URL
-            endpoints.closedInOrder(now);
-            status.state = ConnectionState.CONNECTING;
-            return;
-        }
-        status.failedAttempts++;
-        if (failure.kind() == Failure.Kind.PROTOCOL_ERROR) {
-            status.protocolErrors++;
-        }
-        if (failure.kind() == Failure.Kind.NO_SUBPROTOCOL && endpoints.noSubprotocol(offered, now)) {
-            return; // the same endpoint again at once, in raw mode
-        }
-        String text = failure.kind() == Failure.Kind.NO_SUBPROTOCOL
-                ? failure.text() + "; mode is ack, which never falls back to raw" : failure.text();
-        status.lastError = text;
-        backoff.connectionEnded(up, progressed);
-        long delay = backOff();
-        failures.failure(failure, text, status.url, delay / 1_000_000);
-        endpoints.failed();
-    }
-
-    /** The connection is over, whatever ended it: nothing is open, nothing read waits to be sent. */
-    private void forgetConnection() {
-        connection = null;
-        open = false;
-        openedAt = 0;
+        connections.onClosed(failure, delivery.peerAck(), stopping);
         pendingRecord = false;
-    }
-
-    /** Schedules the next attempt after the backoff's next delay; returns that delay. */
-    private long backOff() {
-        long delay = backoff.nextDelayNanos();
-        endpoints.notBefore(System.nanoTime() + delay);
-        status.state = ConnectionState.BACKING_OFF;
-        return delay;
+        reader.rewind();
     }
 
     /** Sends what the channel and the in-flight bound allow, at most a turn's frames. Returns the records sent. */
     private int send() {
+        Connection connection = connections.connection();
         FramePacker packer = connection.packer();
         int sent = 0;
         while (connection.isWritable() && packer.framesSent() < MAX_FRAMES_PER_TURN) {
@@ -404,14 +304,6 @@ public final class Forwarder {
         return true;
     }
 
-    private void failbackIfDue(long now) {
-        if (openedAt != 0 && endpoints.failbackDue(openedAt, now)) {
-            log.info("{}: trying the first URL again after {} on a later one", status.url, config.failbackAfter());
-            openedAt = 0;
-            connection.close(1000, "failback");
-        }
-    }
-
     /** Moves the cursor to what the receiver acked (or raw mode wrote), completes waiters, frees whole files. */
     private int applyDelivery() {
         int work = 0;
@@ -435,7 +327,8 @@ public final class Forwarder {
      * waits for acks of what is in flight until they come or the drain time is up.
      */
     private boolean drained() {
-        if (connection == null || !open) {
+        Connection connection = connections.connection();
+        if (connection == null || !connections.isOpen()) {
             return true;
         }
         status.state = ConnectionState.DRAINING;
@@ -451,12 +344,12 @@ public final class Forwarder {
     }
 
     private void closeConnection() {
-        if (connection != null) {
+        if (connections.connection() != null) {
             status.state = ConnectionState.DRAINING;
             status.publish();
-            connection.close(1000, "sink closing");
+            connections.connection().close(1000, "sink closing");
             long until = System.nanoTime() + 3_000_000_000L;
-            while (connection != null && System.nanoTime() - until < 0) {
+            while (connections.connection() != null && System.nanoTime() - until < 0) {
                 drainInbox();
                 LockSupport.parkNanos(this, 1_000_000);
             }

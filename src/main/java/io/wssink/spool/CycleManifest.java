@@ -5,6 +5,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -93,7 +94,7 @@ final class CycleManifest implements AutoCloseable {
                 }
             }
         }
-        missing.sort(java.util.Comparator.reverseOrder());
+        missing.sort(Comparator.reverseOrder());
         return missing;
     }
 

@@ -1,5 +1,8 @@
 package io.wssink.spool;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,6 +16,8 @@ import java.util.Set;
  * id (u64 big-endian), length (u32 big-endian), the stored record as read. Rare, so it opens the file each time.
  */
 final class Quarantine {
+    private static final Logger log = LoggerFactory.getLogger(Quarantine.class);
+
     private final Path file;
 
     Quarantine(Path spoolDir) {
@@ -26,7 +31,7 @@ final class Quarantine {
             ch.write(new ByteBuffer[] {head, ByteBuffer.wrap(record, 0, length)});
         } catch (IOException e) {
             // the record is counted and skipped either way; losing its copy must not stall the stream
-            org.slf4j.LoggerFactory.getLogger(Quarantine.class).warn("cannot write {}: {}", file, e.toString());
+            log.warn("cannot write {}: {}", file, e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.wssink.spool;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Reader;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -156,7 +157,7 @@ final class SpoolDirectory {
         try {
             try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(FILE_MODE));
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                 OutputStream out = Channels.newOutputStream(ch)) {
                 p.store(out, "wssink spool: do not edit; the stream id names this spool to receivers");
                 ch.force(true);
             }

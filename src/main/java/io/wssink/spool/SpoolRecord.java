@@ -1,5 +1,7 @@
 package io.wssink.spool;
 
+import java.util.Arrays;
+
 /**
  * A record read from the spool: a flyweight that the reader refills on each {@link SpoolReader#next(SpoolRecord)},
  * so reading allocates nothing. The payload bytes are valid until the next call.
@@ -24,6 +26,6 @@ public final class SpoolRecord {
 
     /** A copy of the payload, for tests and tools; allocates. */
     public byte[] payloadCopy() {
-        return java.util.Arrays.copyOfRange(buffer, payloadOffset, payloadOffset + payloadLength);
+        return Arrays.copyOfRange(buffer, payloadOffset, payloadOffset + payloadLength);
     }
 }

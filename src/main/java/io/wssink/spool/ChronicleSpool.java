@@ -38,6 +38,8 @@ final class ChronicleSpool implements Spool {
     private final CycleFiles cycleFiles;
     /** Shared memory, as the counters; an appender records its cycle under the monitor. */
     private final CycleManifest manifest;
+    /** Thread-safe: the reader adds to it, any thread asks it. */
+    private final Quarantine quarantine;
     private final long epochMillis;
     private final long cycleMillis;
     /** Set by the opening thread, then read by whichever thread holds the monitor (the clock, by any thread). */
@@ -70,6 +72,7 @@ final class ChronicleSpool implements Spool {
         this.counters = new SpoolCounters(queue);
         this.manifest = new CycleManifest(queue);
         this.cycleFiles = new CycleFiles(queue);
+        this.quarantine = new Quarantine(directory);
         try {
             SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, streamId);
             SpoolOpenChecks.checkCycleFiles(queue, manifest, cycleFiles, counters, directory);
@@ -380,10 +383,24 @@ final class ChronicleSpool implements Spool {
     }
 
     @Override
+    public boolean isQuarantined(long id) {
+        return quarantine.contains(id);
+    }
+
+    @Override
+    public void checkNotQuarantined(long id) {
+        if (quarantine.contains(id)) {
+            throw new QuarantinedEventException(id, "event " + Long.toUnsignedString(id) + " was found damaged in spool "
+                    + directory + " (it failed its check) and was quarantined in " + quarantine.file()
+                    + ": it will never be delivered");
+        }
+    }
+
+    @Override
     public SpoolReader openReader() {
         SpoolLock lock = SpoolLock.acquire(directory);
         try {
-            return new ChronicleSpoolReader(directory, queue, counters, cycleFiles, manifest, lock);
+            return new ChronicleSpoolReader(directory, queue, counters, cycleFiles, manifest, quarantine, lock);
         } catch (RuntimeException e) {
             lock.close();
             throw e;

@@ -14,6 +14,7 @@ import java.time.Instant;
 /** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
 final class ChronicleSpoolReader implements SpoolReader {
     private static final Logger log = LoggerFactory.getLogger(ChronicleSpoolReader.class);
+    private static final long DAMAGED = -1;
 
     /** All final fields are set by the constructor; the reader is used by one thread at a time (the forwarder's). */
     private final Path directory;
@@ -26,7 +27,10 @@ final class ChronicleSpoolReader implements SpoolReader {
     private final RecordCodec codec = new RecordCodec();
     private final RecordReader records = new RecordReader(4096);
     private final Quarantine quarantine;
-    /** Ids and sizes of records read but not acked, oldest first, to count acked bytes. Reading thread. */
+    /**
+     * Ids and sizes of records read but not acked, oldest first, to count acked bytes; a damaged record is there with
+     * size {@link #DAMAGED}, so that an ack of the record before it moves the cursor over it. Reading thread.
+     */
     private long[] inFlightIds = new long[1024];
     private long[] inFlightBytes = new long[1024];
     private int inFlightHead;
@@ -40,14 +44,14 @@ final class ChronicleSpoolReader implements SpoolReader {
     private boolean closed;
 
     ChronicleSpoolReader(Path directory, SingleChronicleQueue queue, SpoolCounters counters, CycleFiles cycleFiles,
-                         CycleManifest manifest, SpoolLock lock) {
+                         CycleManifest manifest, Quarantine quarantine, SpoolLock lock) {
         this.directory = directory;
         this.queue = queue;
         this.counters = counters;
         this.cycleFiles = cycleFiles;
         this.manifest = manifest;
         this.lock = lock;
-        this.quarantine = new Quarantine(directory);
+        this.quarantine = quarantine;
         this.tailer = queue.createTailer();
         this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
         rewind();
@@ -68,10 +72,18 @@ final class ChronicleSpoolReader implements SpoolReader {
                 track(id, length);
                 return true;
             }
-            counters.corruptRecords.addAtomicValue(1);
-            quarantine.keep(id, records.buffer(), length);
-            log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", directory,
-                    Long.toUnsignedString(id), damage, quarantine.file());
+            if (quarantine.keep(id, records.buffer(), length)) {
+                counters.corruptRecords.addAtomicValue(1);
+                log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", directory,
+                        Long.toUnsignedString(id), damage, quarantine.file());
+            }
+            if (inFlightSize == 0) {
+                // Everything read before it is acknowledged: the cursor moves over it now, or no ack ever would, and
+                // a damaged record at the tail would keep the backlog above zero for good.
+                counters.ackCursor.setOrderedValue(id);
+            } else {
+                track(id, DAMAGED);
+            }
         }
     }
 
@@ -92,7 +104,9 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightIds[tail] = id;
         inFlightBytes[tail] = bytes;
         inFlightSize++;
-        inFlightTotal += bytes;
+        if (bytes != DAMAGED) {
+            inFlightTotal += bytes;
+        }
     }
 
     @Override
@@ -115,15 +129,22 @@ final class ChronicleSpoolReader implements SpoolReader {
             throw new IllegalArgumentException("ack " + Long.toUnsignedString(id) + " is past the last record read "
                     + Long.toUnsignedString(lastReadId));
         }
-        counters.ackCursor.setOrderedValue(id);
         long events = 0;
         long bytes = 0;
-        while (inFlightSize > 0 && Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0) {
-            bytes += inFlightBytes[inFlightHead];
+        long cursorTo = id;
+        while (inFlightSize > 0 && (Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0
+                || inFlightBytes[inFlightHead] == DAMAGED)) {
+            if (inFlightBytes[inFlightHead] == DAMAGED) {
+                cursorTo = Long.compareUnsigned(inFlightIds[inFlightHead], cursorTo) > 0 ? inFlightIds[inFlightHead]
+                        : cursorTo; // damaged records right after the ack: nothing will ever ack them
+            } else {
+                bytes += inFlightBytes[inFlightHead];
+                events++;
+            }
             inFlightHead = (inFlightHead + 1) % inFlightIds.length;
             inFlightSize--;
-            events++;
         }
+        counters.ackCursor.setOrderedValue(cursorTo);
         inFlightTotal -= bytes;
         counters.ackedBytes.addAtomicValue(bytes);
         return events;

@@ -50,6 +50,20 @@ public interface Spool extends AutoCloseable {
     SpoolStats stats();
 
     /**
+     * Whether event {@code id} was found damaged when it was read (it failed its CRC32C or its layout check) and was
+     * quarantined: it will never be delivered, and the cursor moves over it. Any thread; cheap when nothing is
+     * quarantined.
+     */
+    boolean isQuarantined(long id);
+
+    /**
+     * Throws if event {@code id} is quarantined: for a caller waiting for its acknowledgement, which will never come.
+     *
+     * @throws QuarantinedEventException naming the event and the file that keeps its bytes
+     */
+    void checkNotQuarantined(long id);
+
+    /**
      * Opens the spool's only reader, taking its exclusive lock.
      *
      * @throws SpoolLockedException when another reader holds the spool, in this process or another

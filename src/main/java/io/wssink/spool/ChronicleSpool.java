@@ -1,5 +1,6 @@
 package io.wssink.spool;
 
+import io.wssink.spool.SpoolDirectory.Marker;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -32,6 +33,9 @@ final class ChronicleSpool implements Spool {
     private final SpoolConfig config;
     private final Path directory;
     private final String streamId;
+    /** The stream id before the last fork, and why it forked; empty if it never did. */
+    private final String forkedFrom;
+    private final String forkReason;
     private final SingleChronicleQueue queue;
     /** Shared memory: each value is read and written atomically by any thread of any process. */
     private final SpoolCounters counters;
@@ -63,19 +67,22 @@ final class ChronicleSpool implements Spool {
     /** Set once by close; an append that finds it set throws. */
     private boolean closed;
 
-    private ChronicleSpool(SpoolConfig config, String streamId, SingleChronicleQueue queue, AppendClock clock) {
+    private ChronicleSpool(SpoolConfig config, Marker marker, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
         this.clock = clock;
         this.directory = config.directory();
-        this.streamId = streamId;
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
         this.manifest = new CycleManifest(queue);
         this.cycleFiles = new CycleFiles(queue);
         this.quarantine = new Quarantine(directory);
         try {
-            SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, streamId);
+            Marker checked = SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, marker);
             SpoolOpenChecks.checkCycleFiles(queue, manifest, cycleFiles, counters, directory);
+            Marker settled = SpoolOpenChecks.settleStream(queue, counters, directory, checked);
+            this.streamId = settled.streamId();
+            this.forkedFrom = settled.forkedFrom();
+            this.forkReason = settled.forkReason();
         } catch (RuntimeException e) {
             manifest.close();
             counters.close();
@@ -100,7 +107,7 @@ final class ChronicleSpool implements Spool {
 
     static ChronicleSpool open(SpoolConfig config) {
         Path dir = config.directory().toAbsolutePath();
-        String streamId = SpoolDirectory.prepare(dir, config.createIfMissing());
+        Marker marker = SpoolDirectory.prepare(dir, config.createIfMissing());
         Path queueDir = dir.resolve(SpoolDirectory.QUEUE);
         SpoolDirectory.createPrivateDirectory(queueDir);
         SingleChronicleQueue queue;
@@ -121,7 +128,7 @@ final class ChronicleSpool implements Spool {
         SpoolDirectory.makePrivate(queueDir.resolve("metadata.cq4t"));
         try {
             SpoolOpenChecks.refuseTruncatedLastFile(queue, dir);
-            return new ChronicleSpool(config, streamId, queue, clock);
+            return new ChronicleSpool(config, marker, queue, clock);
         } catch (RuntimeException e) {
             queue.close();
             throw e;
@@ -379,7 +386,8 @@ final class ChronicleSpool implements Spool {
         return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
-                counters.missingFiles.getVolatileValue(), diskBytes);
+                counters.missingFiles.getVolatileValue(), diskBytes, counters.streamForks.getVolatileValue(),
+                forkedFrom, forkReason);
     }
 
     @Override

@@ -21,6 +21,8 @@ final class SpoolCounters implements AutoCloseable {
      * or repeat this stream's events). Both zero: the metadata is new, or was lost. */
     final LongValue streamHigh;
     final LongValue streamLow;
+    /** How many times the spool took a new stream id (it was copied, or its cursor was past its data). */
+    final LongValue streamForks;
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
@@ -32,6 +34,7 @@ final class SpoolCounters implements AutoCloseable {
         missingFiles = queue.indexForId("wssink.missing.files");
         streamHigh = queue.indexForId("wssink.stream.high");
         streamLow = queue.indexForId("wssink.stream.low");
+        streamForks = queue.indexForId("wssink.stream.forks");
     }
 
     @Override
@@ -45,5 +48,6 @@ final class SpoolCounters implements AutoCloseable {
         missingFiles.close();
         streamHigh.close();
         streamLow.close();
+        streamForks.close();
     }
 }

@@ -10,6 +10,10 @@ package io.wssink.spool;
  * @param oldestUnackedAgeMillis age of the first event after {@code ackedId}, or 0 when the backlog is empty
  * @param corruptRecords     records skipped because they failed their check, plus ack cursors found zeroed
  * @param missingFiles       cycle files the spool wrote into that were found deleted by someone else
+ * @param streamForks        how many times the spool took a new stream id, because it was copied or its ack cursor
+ *                           was found past its data (a power cut); see docs/SPOOL.md
+ * @param forkedFrom         the stream id before the last fork, or empty
+ * @param forkReason         why the spool last took a new stream id, or empty
  */
 public record SpoolStats(
         String streamId,
@@ -23,5 +27,8 @@ public record SpoolStats(
         long droppedEvents,
         long corruptRecords,
         long missingFiles,
-        long diskBytes) {
+        long diskBytes,
+        long streamForks,
+        String forkedFrom,
+        String forkReason) {
 }

@@ -69,19 +69,30 @@ class SpoolOpenChecksTest {
     @Test
     void metadataOfThisStreamPassesANewOneIsAdoptedAndAForeignOneIsRefused() {
         Path dir = spoolWith(3);
-        String mine = UUID.randomUUID().toString();
+        SpoolDirectory.Marker marker = SpoolDirectory.readMarker(dir);
+        UUID mine = UUID.fromString(marker.streamId());
         try (SingleChronicleQueue queue = queueOf(dir); SpoolCounters counters = new SpoolCounters(queue)) {
             counters.streamHigh.setOrderedValue(0);
             counters.streamLow.setOrderedValue(0);
-            SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, mine);
-            assertEquals(UUID.fromString(mine).getMostSignificantBits(), counters.streamHigh.getVolatileValue(),
+            assertEquals(marker, SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+            assertEquals(mine.getMostSignificantBits(), counters.streamHigh.getVolatileValue(),
                     "lost metadata takes this spool's stream id");
-            assertDoesNotThrow(() -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, mine));
-            String other = UUID.randomUUID().toString();
+            assertEquals(mine.getLeastSignificantBits(), counters.streamLow.getVolatileValue());
+            assertDoesNotThrow(() -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+
+            UUID other = UUID.randomUUID();
+            counters.streamHigh.setOrderedValue(other.getMostSignificantBits());
+            counters.streamLow.setOrderedValue(other.getLeastSignificantBits());
             SpoolException e = assertThrows(SpoolException.class,
-                    () -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, other));
-            assertTrue(e.getMessage().contains("belongs to another spool (stream " + mine + ", not " + other),
+                    () -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+            assertTrue(e.getMessage().contains("belongs to another spool (stream " + other + ", not " + mine),
                     e.getMessage());
+
+            SpoolDirectory.Marker forkedFromOther = new SpoolDirectory.Marker(mine.toString(), marker.home(),
+                    marker.machine(), other.toString(), "a test");
+            assertEquals(forkedFromOther, SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, forkedFromOther),
+                    "the stream it forked from: a fork cut short, finished now");
+            assertEquals(mine.getMostSignificantBits(), counters.streamHigh.getVolatileValue());
         }
     }
 
@@ -89,8 +100,7 @@ class SpoolOpenChecksTest {
     void aZeroedCursorWithAcknowledgedBytesIsCountedOnceAsDamage() {
         Path dir = spoolWith(3);
         try (SingleChronicleQueue queue = queueOf(dir); SpoolCounters counters = new SpoolCounters(queue)) {
-            String stream = new UUID(counters.streamHigh.getVolatileValue(), counters.streamLow.getVolatileValue())
-                    .toString();
+            SpoolDirectory.Marker stream = SpoolDirectory.readMarker(dir);
             counters.ackedBytes.setOrderedValue(100);
             counters.ackCursor.setOrderedValue(Spool.NONE);
             long before = counters.corruptRecords.getVolatileValue();

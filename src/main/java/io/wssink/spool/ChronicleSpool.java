@@ -90,8 +90,8 @@ final class ChronicleSpool implements Spool {
         }
         this.epochMillis = queue.epoch();
         this.cycleMillis = queue.rollCycle().lengthInMillis();
-        this.capacity = new SpoolCapacity(cycleFiles, config.maxSpoolBytes(), config.minFreeDiskBytes(),
-                config.blockSize());
+        this.capacity = new SpoolCapacity(queue, cycleFiles, counters.ackCursor, config.maxSpoolBytes(),
+                config.minFreeDiskBytes(), config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
             long every = config.durability().interval().toNanos();
             syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -441,6 +441,7 @@ final class ChronicleSpool implements Spool {
             }
             appender.close();
         }
+        capacity.close();
         manifest.close();
         counters.close();
         queue.close();

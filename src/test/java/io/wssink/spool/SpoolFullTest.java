@@ -39,6 +39,36 @@ class SpoolFullTest {
     }
 
     @Test
+    void aSpoolWhoseReceiverKeepsUpIsNeverFullWithTheDefaultHourlyRoll() {
+        // maxSpoolBytes bounds what is not yet acknowledged: four times the limit goes through one hourly file while
+        // acks follow, under FAIL, which would throw at the first append that found the spool full.
+        long max = 4 << 20;
+        SpoolConfig config = SpoolConfig.builder(tmp.resolve("spool")).blockSize(1 << 20).maxSpoolBytes(max)
+                .maxEventBytes(1 << 10).fullPolicy(FullPolicy.FAIL).build();
+        assertEquals(RollPeriod.HOURLY, config.rollPeriod(), "the default roll period");
+        byte[] event = new byte[1000];
+        long written = 0;
+        try (Spool spool = Spool.open(config); SpoolReader reader = spool.openReader()) {
+            SpoolRecord r = new SpoolRecord();
+            while (written < 4 * max) {
+                for (int i = 0; i < 100; i++) {
+                    long id = spool.append(event, 0, event.length);
+                    assertNotEquals(Spool.DROPPED, id);
+                    written += event.length;
+                }
+                long last = Spool.NONE;
+                while (reader.next(r)) {
+                    last = r.id();
+                }
+                reader.ack(last); // the receiver keeps up
+            }
+            SpoolStats stats = spool.stats();
+            assertEquals(0, stats.backlogEvents());
+            assertTrue(stats.appendedBytes() > 4 * max, "more than the limit went through: " + stats.appendedBytes());
+        }
+    }
+
+    @Test
     void failThrowsAtOnceAndDropNewestCountsWhatItDiscards() {
         try (Spool failing = Spool.open(small(FullPolicy.FAIL).build());
              Spool dropping = Spool.open(small(FullPolicy.DROP_NEWEST).build())) {

@@ -17,6 +17,7 @@ import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +57,9 @@ final class ChronicleSpool implements Spool {
     private final TextEncoder textEncoder = new TextEncoder();
     private ExcerptAppender appender;
     private int appenderCycle = Integer.MIN_VALUE;
-    /** Counts not yet added to the shared counters: an atomic add on shared memory per append costs more than
-     * the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and by stats and close. */
+    /** Bytes not yet added to the shared counter, and how many appends they are: an atomic add on shared memory per
+     * append costs more than the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and
+     * by stats and close. (The count of events is read from the queue itself: exact even when a process is killed.) */
     private long unsharedEvents;
     private long unsharedBytes;
     /** Appends made through this instance; tells a text append whether others used the encoder while it waited. */
@@ -263,7 +265,6 @@ final class ChronicleSpool implements Spool {
     /** Caller holds the monitor. */
     private void shareCounts() {
         if (unsharedEvents != 0) {
-            counters.appendedEvents.addAtomicValue(unsharedEvents);
             counters.appendedBytes.addAtomicValue(unsharedBytes);
             unsharedEvents = 0;
             unsharedBytes = 0;
@@ -383,7 +384,9 @@ final class ChronicleSpool implements Spool {
             }
         }
         long appendedBytes = counters.appendedBytes.getVolatileValue();
-        return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
+        long appendedEvents = counters.retiredEvents.getVolatileValue()
+                + (last == -1 ? 0 : queue.countExcerpts(queue.firstIndex(), last) + 1);
+        return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
                 counters.missingFiles.getVolatileValue(), diskBytes, counters.streamForks.getVolatileValue(),
@@ -402,6 +405,11 @@ final class ChronicleSpool implements Spool {
                     + directory + " (it failed its check) and was quarantined in " + quarantine.file()
                     + ": it will never be delivered");
         }
+    }
+
+    @Override
+    public OptionalLong senderPid() {
+        return SpoolLock.holder(directory);
     }
 
     @Override

@@ -230,15 +230,20 @@ final class ChronicleSpoolReader implements SpoolReader {
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
         int deleted = 0;
-        for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
-            Path file = cycleFiles.fileFor(cycle);
-            manifest.forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
-            try {
-                if (Files.deleteIfExists(file)) {
-                    deleted++;
+        try (ExcerptTailer counter = queue.createTailer()) {
+            for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
+                Path file = cycleFiles.fileFor(cycle);
+                long events = counter.excerptsInCycle(cycle.intValue());
+                manifest.forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
+                try {
+                    if (Files.deleteIfExists(file)) {
+                        // kept in the count of appended events; a kill -9 right between the two leaves it out
+                        counters.retiredEvents.addAtomicValue(events);
+                        deleted++;
+                    }
+                } catch (IOException e) {
+                    log.warn("spool {}: cannot delete acknowledged file {}: {}", directory, file, e.toString());
                 }
-            } catch (IOException e) {
-                log.warn("spool {}: cannot delete acknowledged file {}: {}", directory, file, e.toString());
             }
         }
         if (deleted > 0) {

@@ -2,6 +2,7 @@ package io.wssink.spool;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * The crash-safe on-disk buffer between the program that writes events and the forwarder that delivers them.
@@ -69,6 +70,12 @@ public interface Spool extends AutoCloseable {
      * @throws SpoolLockedException when another reader holds the spool, in this process or another
      */
     SpoolReader openReader();
+
+    /**
+     * The pid of the process whose sender holds this spool's reader now, if any. Takes no lock, so asking never makes
+     * a sender that starts at the same instant fail with {@link SpoolLockedException}.
+     */
+    OptionalLong senderPid();
 
     Path directory();
 

@@ -11,7 +11,13 @@ import net.openhft.chronicle.queue.ChronicleQueue;
  */
 final class SpoolCounters implements AutoCloseable {
     final LongValue ackCursor;
-    final LongValue appendedEvents;
+    /**
+     * Events in the cycle files retention deleted: with the events in the files there now, every event appended. The
+     * number of events is read from the files rather than counted at each append, so that it stays exact when an
+     * appending process is killed.
+     */
+    final LongValue retiredEvents;
+    /** Added in batches by each appending process: a process killed by kill -9 loses its last batch (63 at most). */
     final LongValue appendedBytes;
     final LongValue ackedBytes;
     final LongValue droppedEvents;
@@ -26,7 +32,7 @@ final class SpoolCounters implements AutoCloseable {
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
-        appendedEvents = queue.indexForId("wssink.appended.events");
+        retiredEvents = queue.indexForId("wssink.retired.events");
         appendedBytes = queue.indexForId("wssink.appended.bytes");
         ackedBytes = queue.indexForId("wssink.acked.bytes");
         droppedEvents = queue.indexForId("wssink.dropped.events");
@@ -40,7 +46,7 @@ final class SpoolCounters implements AutoCloseable {
     @Override
     public void close() {
         ackCursor.close();
-        appendedEvents.close();
+        retiredEvents.close();
         appendedBytes.close();
         ackedBytes.close();
         droppedEvents.close();

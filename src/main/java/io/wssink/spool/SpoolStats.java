@@ -1,10 +1,13 @@
 package io.wssink.spool;
 
 /**
- * A snapshot of a spool's counters. The counters are shared by every process that appends to the spool and kept in
- * the spool itself; a kill -9 between an append and its counter update can leave them one event apart, so they are
- * figures to watch, not to reconcile. {@code backlogEvents} is counted from the queue's index and is exact.
+ * A snapshot of a spool's counters, shared by every process that appends to the spool and kept in the spool itself.
+ * {@code appendedEvents} and {@code backlogEvents} are counted from the queue's index and are exact, whatever killed
+ * the processes that appended (but for a kill -9 of the sender in the instant between deleting an acknowledged file
+ * and counting its events). The byte counts are added in batches, so a producer killed by kill -9 leaves up to 63
+ * events' bytes uncounted: figures to watch, not to reconcile.
  *
+ * @param appendedEvents     every event appended: those in the spool's files, and those retention deleted
  * @param ackedId            the highest acknowledged id, or {@link Spool#NONE}
  * @param backlogEvents      events appended after {@code ackedId}
  * @param oldestUnackedAgeMillis age of the first event after {@code ackedId}, or 0 when the backlog is empty

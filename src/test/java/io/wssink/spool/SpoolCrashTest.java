@@ -17,15 +17,39 @@ import java.util.Random;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** kill -9 at random moments: whatever append returned is there, intact and in order; the cursor is never torn. */
+/**
+ * kill -9 at random moments: whatever append returned is there, intact and in order; the cursor is never torn. The
+ * moments come from a seed, printed with any failure; {@code -Dwssink.test.seed=N} replays one.
+ */
 class SpoolCrashTest {
     @TempDir
     Path tmp;
 
+    private static long seed() {
+        return Long.getLong("wssink.test.seed", System.nanoTime());
+    }
+
+    /** Runs {@code test} with a random seeded by {@code seed}, naming the seed in whatever it throws. */
+    private static void withSeed(long seed, SeededTest test) throws Exception {
+        try {
+            test.run(new Random(seed));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("failed with seed " + seed + " (replay: -Dwssink.test.seed=" + seed + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private interface SeededTest {
+        void run(Random random) throws Exception;
+    }
+
     @Test
     void everyReturnedAppendSurvivesSigkillAndTheCursorKeepsItsLastPersistedValue() throws Exception {
+        withSeed(seed(), this::everyReturnedAppendSurvivesSigkill);
+    }
+
+    private void everyReturnedAppendSurvivesSigkill(Random random) throws Exception {
         Path dir = tmp.resolve("spool");
-        Random random = new Random();
         Map<Long, String> returned = new HashMap<>();
         List<Long> returnedOrder = new ArrayList<>();
         List<Long> cursors = new ArrayList<>();
@@ -84,8 +108,10 @@ class SpoolCrashTest {
     void theAppendedCountStaysExactWhenProducersAreKilled() throws Exception {
         // The demo once reported more events received than written: each killed producer took its last batch of
         // counts with it. The count now comes from the spool's files.
-        long seed = Long.getLong("wssink.test.seed", System.nanoTime());
-        Random random = new Random(seed);
+        withSeed(seed(), this::appendedCountStaysExact);
+    }
+
+    private void appendedCountStaysExact(Random random) throws Exception {
         Path dir = tmp.resolve("spool");
         int returned = 0;
         for (int round = 0; round < 3; round++) {
@@ -101,9 +127,9 @@ class SpoolCrashTest {
                 .maxEventBytes(1 << 16).build())) {
             int inSpool = Spools.readAll(spool).size();
             long appended = spool.stats().appendedEvents();
-            assertEquals(inSpool, appended, "seed " + seed + ": appended counts every event in the spool, exactly");
-            assertTrue(appended >= returned && appended <= returned + 3, "seed " + seed + ": " + appended
-                    + " appended, " + returned + " appends returned (one at most in flight at each kill)");
+            assertEquals(inSpool, appended, "appended counts every event in the spool, exactly");
+            assertTrue(appended >= returned && appended <= returned + 3, appended + " appended, " + returned
+                    + " appends returned (one at most in flight at each kill)");
         }
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,6 +21,12 @@ class SpoolFullTest {
     private SpoolConfig.Builder small(FullPolicy policy) {
         return SpoolConfig.builder(tmp.resolve("spool")).rollPeriod(RollPeriod.TEST_SECONDLY).blockSize(1 << 20)
                 .maxSpoolBytes(4 << 20).maxEventBytes(1 << 10).fullPolicy(policy).blockTimeout(Duration.ofMillis(200));
+    }
+
+    /** Whether {@code t} waits inside the spool's append for room, as BLOCK makes it. */
+    private static boolean waitingForRoom(Thread t) {
+        return t.getState() == Thread.State.TIMED_WAITING
+                && Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("admit"));
     }
 
     /** Appends until the spool refuses, across cycles; returns how many were accepted. */
@@ -90,13 +97,22 @@ class SpoolFullTest {
             SpoolFullException e = assertThrows(SpoolFullException.class, () -> timingOut.append("late"));
             assertTrue(e.getMessage().startsWith("spool full for PT0.2S"), e.getMessage());
 
-            CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> blocking.append("waited"));
-            assertFalse(blocked.isDone());
+            CompletableFuture<Long> blocked = new CompletableFuture<>();
+            Thread appending = new Thread(() -> {
+                try {
+                    blocked.complete(blocking.append("waited"));
+                } catch (RuntimeException failed) {
+                    blocked.completeExceptionally(failed);
+                }
+            }, "blocked-append");
+            appending.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForRoom(appending) || blocked.isDone());
+            assertFalse(blocked.isDone(), "the append waits for room");
             SpoolStats during = assertTimeoutPreemptively(Duration.ofSeconds(10), blocking::stats,
                     "a blocked append does not hold up stats");
             assertEquals(0, during.droppedEvents());
             try (SpoolReader reader = failing.openReader()) {
-                List<io.wssink.testing.Spools.Event> all = Spools.readAll(reader);
+                List<Spools.Event> all = Spools.readAll(reader);
                 reader.ack(all.get(all.size() - 1).id());
                 assertTrue(reader.retain() > 0);
             }

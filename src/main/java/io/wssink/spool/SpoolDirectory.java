@@ -1,5 +1,7 @@
 package io.wssink.spool;
 
+import com.sun.security.auth.module.UnixSystem;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Reader;
@@ -15,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -147,14 +150,51 @@ final class SpoolDirectory {
                 throw new SpoolException("spool " + dir + " is writable by group or others (mode "
                         + PosixFilePermissions.toString(mode) + "): anyone could forge or delete events; chmod 700 it");
             }
-            String owner = Files.getOwner(dir).getName();
-            String user = System.getProperty("user.name");
-            if (!owner.equals(user)) {
-                throw new SpoolException("spool " + dir + " belongs to user " + owner + ", not to " + user
-                        + ": refusing a spool that another user controls");
-            }
+            checkOwner(dir, processUid());
         } catch (IOException e) {
             throw new SpoolException("cannot read spool directory " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * The directory must belong to the user this process runs as. Compared by numeric uid: a container often runs as
+     * an arbitrary uid with no name (the JDK then calls the user "?", and the owner's name is its number), so names
+     * would refuse a spool the process itself made. By name only where the uid cannot be told.
+     */
+    static void checkOwner(Path dir, OptionalInt processUid) throws IOException {
+        String user = System.getProperty("user.name");
+        if (processUid.isPresent()) {
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid");
+            if (owner != processUid.getAsInt()) {
+                throw new SpoolException("spool " + dir + " belongs to user " + Files.getOwner(dir).getName() + " (uid "
+                        + owner + "), not to " + user + " (uid " + processUid.getAsInt() + "): refusing a spool that"
+                        + " another user controls");
+            }
+            return;
+        }
+        String owner = Files.getOwner(dir).getName();
+        if (!owner.equals(user)) {
+            throw new SpoolException("spool " + dir + " belongs to user " + owner + ", not to " + user
+                    + ": refusing a spool that another user controls");
+        }
+    }
+
+    /**
+     * The uid this process runs as, or empty where the system cannot tell. On Linux the owner of {@code /proc/self};
+     * elsewhere the JDK's {@link UnixSystem}, but only when it found the user's name: for a uid with no name it
+     * reports uid 0 (seen on OpenJDK 17), which would take a nameless container user for root.
+     */
+    static OptionalInt processUid() {
+        try {
+            return OptionalInt.of((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        try {
+            UnixSystem system = new UnixSystem();
+            return system.getUsername() == null ? OptionalInt.empty() : OptionalInt.of((int) system.getUid());
+        } catch (LinkageError | RuntimeException e) {
+            return OptionalInt.empty(); // a runtime image without jdk.security.auth, or not a Unix
         }
     }
 

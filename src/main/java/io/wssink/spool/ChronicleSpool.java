@@ -384,13 +384,30 @@ final class ChronicleSpool implements Spool {
             }
         }
         long appendedBytes = counters.appendedBytes.getVolatileValue();
-        long appendedEvents = counters.retiredEvents.getVolatileValue()
-                + (last == -1 ? 0 : queue.countExcerpts(queue.firstIndex(), last) + 1);
+        long appendedEvents = counters.retiredEvents.getVolatileValue() + (last == -1 ? 0 : eventsInFiles(last));
         return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
                 counters.missingFiles.getVolatileValue(), diskBytes, counters.streamForks.getVolatileValue(),
                 forkedFrom, forkReason);
+    }
+
+    /**
+     * The events in the cycle files now, up to {@code last}. Retention in the sender's process may delete the first
+     * file meanwhile, and Chronicle's count then fails ("Cycle not found"): the listing is read again and the count
+     * made again.
+     */
+    private long eventsInFiles(long last) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return queue.countExcerpts(queue.firstIndex(), last) + 1;
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                queue.refreshDirectoryListing();
+            }
+        }
     }
 
     @Override

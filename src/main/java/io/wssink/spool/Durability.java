@@ -22,6 +22,7 @@ public final class Durability {
     public static final Durability PROCESS = new Durability(Mode.PROCESS, Duration.ZERO);
     public static final Durability SYNC_EACH = new Durability(Mode.SYNC_EACH, Duration.ZERO);
 
+    // Immutable, read by any thread.
     private final Mode mode;
     private final Duration interval;
 

@@ -19,6 +19,7 @@ final class ForkLock implements AutoCloseable {
     /** Held by the thread of this JVM that holds a fork lock, whatever the spool: forks are rare. */
     private static final ReentrantLock IN_JVM = new ReentrantLock();
 
+    // Taken and released by the thread that opens the spool.
     private final FileChannel channel;
     private final FileLock lock;
 

@@ -11,6 +11,7 @@ public final class SpoolConfig {
     public static final long DEFAULT_BLOCK_SIZE = 16L << 20;
     public static final long MIN_BLOCK_SIZE = 1L << 20;
 
+    // Immutable: set from the builder by the constructor, read by any thread.
     private final Path directory;
     private final Durability durability;
     private final long maxSpoolBytes;
@@ -103,6 +104,7 @@ public final class SpoolConfig {
 
     /** Not thread-safe: one thread sets it up and builds. */
     public static final class Builder {
+        // Set and read by the thread that builds.
         private Path directory;
         private Durability durability = Durability.PROCESS;
         private long maxSpoolBytes = DEFAULT_MAX_SPOOL_BYTES;

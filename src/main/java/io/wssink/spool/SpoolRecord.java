@@ -7,6 +7,7 @@ import java.util.Arrays;
  * so reading allocates nothing. The payload bytes are valid until the next call.
  */
 public final class SpoolRecord {
+    // Filled by the reader on the thread that calls next, and read by it until the next call.
     long id;
     EventKind kind;
     long timestampMillis;

@@ -150,7 +150,7 @@ final class SpoolOpenChecks {
     static Marker settleStream(SingleChronicleQueue queue, SpoolCounters counters, Path directory, Marker marker) {
         String home = SpoolDirectory.home(directory);
         String machine = SpoolDirectory.machineId();
-        if (forkReason(queue, counters, marker, home, machine) == null && !marker.home().isEmpty()) {
+        if (forkReason(queue, counters, directory, marker, home, machine) == null && !marker.home().isEmpty()) {
             return marker;
         }
         try (ForkLock ignored = ForkLock.take(directory)) {
@@ -158,7 +158,7 @@ final class SpoolOpenChecks {
             if (!now.streamId().equals(marker.streamId())) {
                 now = checkMetadataBelongs(queue, counters, directory, now);
             }
-            String reason = forkReason(queue, counters, now, home, machine);
+            String reason = forkReason(queue, counters, directory, now, home, machine);
             if (reason == null) {
                 if (now.home().isEmpty()) {
                     now = new Marker(now.streamId(), home, machine, now.forkedFrom(), now.forkReason());
@@ -186,8 +186,8 @@ final class SpoolOpenChecks {
     }
 
     /** Why the spool must take a new stream id, or null. */
-    private static String forkReason(SingleChronicleQueue queue, SpoolCounters counters, Marker marker, String home,
-                                     String machine) {
+    private static String forkReason(SingleChronicleQueue queue, SpoolCounters counters, Path directory,
+                                     Marker marker, String home, String machine) {
         if (!marker.home().isEmpty() && !home.isEmpty() && !marker.home().equals(home)) {
             return "it was copied: it was made in the directory at device:inode " + marker.home() + ", and is now"
                     + " in " + home;
@@ -195,9 +195,17 @@ final class SpoolOpenChecks {
         if (!marker.machine().isEmpty() && !machine.isEmpty() && !marker.machine().equals(machine)) {
             return "it was copied: it was made on machine " + marker.machine() + ", and is now on " + machine;
         }
+        // The cursor first, then the files: the record it names was written before it was acknowledged, so a file
+        // another process began since this queue listed them is seen, and only lost data makes the cursor look past it.
         long cursor = counters.ackCursor.getVolatileValue();
+        if (cursor == Spool.NONE) {
+            return null;
+        }
+        queue.refreshDirectoryListing();
         long last = lastId(queue);
-        if (cursor != Spool.NONE && Long.compareUnsigned(cursor, last) > 0) {
+        // A running sender opened the spool after any power cut and forked it then: what looks like a cursor past the
+        // data now is a race with its acks, not a loss.
+        if (Long.compareUnsigned(cursor, last) > 0 && SpoolLock.holder(directory).isEmpty()) {
             return "its ack cursor " + Long.toUnsignedString(cursor) + " is past its last record "
                     + (last == Spool.NONE ? "(it has none)" : Long.toUnsignedString(last)) + ": the events after"
                     + " the cursor never reached the disk (a power cut?), and new events would take ids that receivers"

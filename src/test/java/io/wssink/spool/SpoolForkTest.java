@@ -177,6 +177,22 @@ class SpoolForkTest {
     }
 
     @Test
+    void aCursorPastTheDataWhileASenderRunsIsARaceWithItsAcksNotALoss() {
+        // A producer or status opening the spool while the sender acks an event in a file begun a moment ago must not
+        // take that for lost data: the sender opened the spool after any power cut, and forked it then.
+        Path dir = tmp.resolve("spool");
+        List<Long> ids = appendAndAck(dir, 3, 3);
+        try (Spool sender = Spool.open(config(dir)); SpoolReader reader = sender.openReader()) {
+            ((ChronicleSpool) sender).counters().ackCursor.setOrderedValue(ids.get(2) + 1); // as if just acked
+            try (Spool other = Spool.open(config(dir))) {
+                assertEquals(sender.streamId(), other.streamId());
+                assertEquals(0, other.stats().streamForks());
+                assertEquals(ids.get(2) + 1, other.ackedId(), "and the cursor is left alone");
+            }
+        }
+    }
+
+    @Test
     void aCrashBetweenWritingTheForkedMarkerAndTheMetadataIsFinishedOnTheNextOpen() throws Exception {
         Path dir = tmp.resolve("spool");
         appendAndAck(dir, 5, 2);

@@ -72,7 +72,7 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("on disk           %d bytes%n", s.diskBytes());
             System.out.printf("sender            %s%n", held ? "running (pid " + sender.getAsLong() + ")" : "not running");
             if (s.streamForks() > 0) {
-                System.out.printf("stream forked     %d times; last from %s because %s%n", s.streamForks(),
+                System.out.printf("stream forks      %d (the last from %s, because %s)%n", s.streamForks(),
                         s.forkedFrom(), s.forkReason());
             }
         }

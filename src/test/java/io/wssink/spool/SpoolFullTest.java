@@ -76,6 +76,20 @@ class SpoolFullTest {
     }
 
     @Test
+    void acknowledgedFilesLeaveTheCountAtOnceBeforeRetentionDeletesThem() {
+        try (Spool failing = Spool.open(small(FullPolicy.FAIL).build())) {
+            fill(failing);
+            try (SpoolReader reader = failing.openReader()) {
+                List<Spools.Event> all = Spools.readAll(reader);
+                reader.ack(all.get(all.size() - 1).id()); // no retain(): the files are all still there
+                long id = await().atMost(Duration.ofSeconds(5)).ignoreExceptionsInstanceOf(SpoolFullException.class)
+                        .until(() -> failing.append("after-the-ack"), v -> v > 0);
+                assertTrue(id > all.get(all.size() - 1).id(), "room again as soon as the receiver acknowledged");
+            }
+        }
+    }
+
+    @Test
     void failThrowsAtOnceAndDropNewestCountsWhatItDiscards() {
         try (Spool failing = Spool.open(small(FullPolicy.FAIL).build());
              Spool dropping = Spool.open(small(FullPolicy.DROP_NEWEST).build())) {

@@ -50,7 +50,7 @@ public final class WebSocketSink implements Sink {
 
     private WebSocketSink(Builder b) {
         TransportConfig transport = b.transport.build();
-        SpoolConfig spoolConfig = b.spool.build();
+        SpoolConfig spoolConfig = b.spool.build(); // throws for a missing spool directory
         this.drainTimeout = b.drainTimeout;
         this.listener = b.listener;
         this.spool = Spool.open(spoolConfig);
@@ -143,17 +143,11 @@ public final class WebSocketSink implements Sink {
 
     /** Settings of a {@link WebSocketSink}; every time is a {@link Duration}. */
     public static final class Builder {
+        /** Both set up and read by the thread that builds. */
         private final TransportConfig.Builder transport = TransportConfig.builder();
-        private SpoolConfig.Builder spool;
+        private final SpoolConfig.Builder spool = SpoolConfig.builder();
         private Duration drainTimeout = Duration.ofSeconds(5);
         private MessageListener listener;
-        private Durability durability;
-        private Long maxSpoolBytes;
-        private FullPolicy fullPolicy;
-        private Duration blockTimeout;
-        private Integer maxEventBytes;
-        private RollPeriod rollPeriod;
-        private Long blockSize;
 
         private Builder() {
         }
@@ -162,7 +156,7 @@ public final class WebSocketSink implements Sink {
         public Builder url(String url) { transport.url(url); return this; }
         public Builder url(URI url) { transport.url(url); return this; }
         /** The spool directory: created on first use (0700); one forwarding sink per directory at a time. */
-        public Builder spool(Path directory) { spool = SpoolConfig.builder(Objects.requireNonNull(directory)); return this; }
+        public Builder spool(Path directory) { spool.directory(directory); return this; }
         public Builder mode(Mode mode) { transport.mode(mode); return this; }
         /** An extra handshake header, e.g. Authorization; its value is never logged. */
         public Builder header(String name, String value) { transport.header(name, value); return this; }
@@ -185,14 +179,14 @@ public final class WebSocketSink implements Sink {
         public Builder failbackAfter(Duration d) { transport.failbackAfter(d); return this; }
         public Builder drainTimeout(Duration d) { drainTimeout = Objects.requireNonNull(d); return this; }
         public Builder onMessage(MessageListener l) { listener = l; return this; }
-        public Builder durability(Durability d) { durability = d; return this; }
-        public Builder maxSpoolBytes(long n) { maxSpoolBytes = n; return this; }
-        public Builder fullPolicy(FullPolicy p) { fullPolicy = p; return this; }
-        public Builder blockTimeout(Duration d) { blockTimeout = d; return this; }
-        public Builder maxEventBytes(int n) { maxEventBytes = n; return this; }
-        public Builder rollPeriod(RollPeriod p) { rollPeriod = p; return this; }
+        public Builder durability(Durability d) { spool.durability(d); return this; }
+        public Builder maxSpoolBytes(long n) { spool.maxSpoolBytes(n); return this; }
+        public Builder fullPolicy(FullPolicy p) { spool.fullPolicy(p); return this; }
+        public Builder blockTimeout(Duration d) { spool.blockTimeout(d); return this; }
+        public Builder maxEventBytes(int n) { spool.maxEventBytes(n); return this; }
+        public Builder rollPeriod(RollPeriod p) { spool.rollPeriod(p); return this; }
         /** Chronicle's block: spool files grow by this much (16 MiB; at least 1 MiB, a power of two). */
-        public Builder blockSize(long n) { blockSize = n; return this; }
+        public Builder blockSize(long n) { spool.blockSize(n); return this; }
 
         /**
          * Opens the spool and starts forwarding.
@@ -201,16 +195,6 @@ public final class WebSocketSink implements Sink {
          * @throws io.wssink.spool.SpoolException    when the spool cannot be opened or is held by another sink
          */
         public WebSocketSink build() {
-            if (spool == null) {
-                throw new IllegalArgumentException("a spool directory is needed: builder().spool(path)");
-            }
-            if (durability != null) spool.durability(durability);
-            if (maxSpoolBytes != null) spool.maxSpoolBytes(maxSpoolBytes);
-            if (fullPolicy != null) spool.fullPolicy(fullPolicy);
-            if (blockTimeout != null) spool.blockTimeout(blockTimeout);
-            if (maxEventBytes != null) spool.maxEventBytes(maxEventBytes);
-            if (rollPeriod != null) spool.rollPeriod(rollPeriod);
-            if (blockSize != null) spool.blockSize(blockSize);
             return new WebSocketSink(this);
         }
     }

@@ -10,11 +10,13 @@ import picocli.CommandLine.Option;
 
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Shows a spool's stream id, counts, backlog and damage; safe while a sender runs on it.",
         footer = ExitCodes.HELP)
-final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+final class StatusCommand implements Callable<Integer> {
     @Option(names = "--spool", required = true, description = "The spool directory.")
     Path spool;
 
@@ -24,11 +26,12 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SpoolStats s;
-        boolean held;
+        OptionalLong sender;
         try (Spool opened = Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build())) {
             s = opened.stats();
-            held = Spools.isHeld(opened);
+            sender = opened.senderPid(); // takes no lock: a sender starting now must not find the spool in use
         }
+        boolean held = sender.isPresent();
         if (json) {
             StringWriter w = new StringWriter();
             try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
@@ -46,6 +49,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 g.writeNumberField("missingFiles", s.missingFiles());
                 g.writeNumberField("diskBytes", s.diskBytes());
                 g.writeBooleanField("senderRunning", held);
+                if (held) {
+                    g.writeNumberField("senderPid", sender.getAsLong());
+                }
+                g.writeNumberField("streamForks", s.streamForks());
+                if (!s.forkReason().isEmpty()) {
+                    g.writeStringField("forkedFrom", s.forkedFrom());
+                    g.writeStringField("forkReason", s.forkReason());
+                }
                 g.writeEndObject();
             }
             System.out.println(w);
@@ -59,7 +70,11 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             System.out.printf("corrupt records   %d%n", s.corruptRecords());
             System.out.printf("missing files     %d%n", s.missingFiles());
             System.out.printf("on disk           %d bytes%n", s.diskBytes());
-            System.out.printf("sender            %s%n", held ? "running" : "not running");
+            System.out.printf("sender            %s%n", held ? "running (pid " + sender.getAsLong() + ")" : "not running");
+            if (s.streamForks() > 0) {
+                System.out.printf("stream forks      %d (the last from %s, because %s)%n", s.streamForks(),
+                        s.forkedFrom(), s.forkReason());
+            }
         }
         return ExitCodes.OK;
     }

@@ -108,18 +108,36 @@ final class DeliveryTracker {
         CompletableFuture<Void> f = waiters.computeIfAbsent(id, k -> new CompletableFuture<>());
         long acked = ackedId.getAsLong();
         if (Long.compareUnsigned(id, acked) <= 0) {
-            complete(acked);
+            complete(acked, NOTHING_DAMAGED);
         }
         return f;
     }
 
-    /** Completes every waiter for an id up to {@code upTo}. */
-    void complete(long upTo) {
+    /** Checks an id that the cursor passed: throws if the event was never delivered (a damaged record). */
+    @FunctionalInterface
+    interface DamageCheck {
+        void check(long id);
+    }
+
+    static final DamageCheck NOTHING_DAMAGED = id -> { };
+
+    /**
+     * Completes every waiter for an id up to {@code upTo}; a waiter whose event {@code damage} rejects (the cursor
+     * moved over it, but it was never sent) fails with the exception it throws.
+     */
+    void complete(long upTo, DamageCheck damage) {
         if (waiters.isEmpty()) {
             return;
         }
         var done = waiters.headMap(upTo, true);
-        done.values().forEach(f -> f.complete(null));
+        done.forEach((id, f) -> {
+            try {
+                damage.check(id);
+                f.complete(null);
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
         done.clear();
     }
 

@@ -4,6 +4,7 @@ import io.wssink.internal.DaemonThreads;
 import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.InboundMessage;
 import io.wssink.spool.EventKind;
+import io.wssink.spool.QuarantinedEventException;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolReader;
 import io.wssink.spool.SpoolRecord;
@@ -113,6 +114,13 @@ public final class Forwarder {
         if (id == Spool.DROPPED) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "the event was dropped (spool full, policy DROP_NEWEST): it will never be acknowledged"));
+        }
+        if (spool.isQuarantined(id)) {
+            try {
+                spool.checkNotQuarantined(id);
+            } catch (QuarantinedEventException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         return delivery.waitFor(id, spool::ackedId);
     }
@@ -250,7 +258,7 @@ public final class Forwarder {
             case SKIP_AHEAD -> {
                 pendingRecord = false;
                 reader.skipTo(id);
-                delivery.complete(id);
+                delivery.complete(id, spool::checkNotQuarantined);
             }
             case BEYOND_SPOOL -> protocolError("resume ack " + Long.toUnsignedString(id)
                     + " is past the last event in the spool " + Long.toUnsignedString(reader.lastAppendedId()));
@@ -311,7 +319,7 @@ public final class Forwarder {
         if (Long.compareUnsigned(target, reader.ackedId()) > 0
                 && Long.compareUnsigned(target, reader.lastReadId()) <= 0) {
             reader.ack(target);
-            delivery.complete(target);
+            delivery.complete(target, spool::checkNotQuarantined);
             work++;
         }
         long now = System.nanoTime();

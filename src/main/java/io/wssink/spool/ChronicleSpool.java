@@ -1,5 +1,6 @@
 package io.wssink.spool;
 
+import io.wssink.spool.SpoolDirectory.Marker;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -15,6 +16,8 @@ import net.openhft.chronicle.wire.DocumentContext;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,43 +30,61 @@ final class ChronicleSpool implements Spool {
 
     private static final int COUNTER_BATCH = 64;
 
+    // Set once by the constructor, then read by any thread.
     private final SpoolConfig config;
     private final Path directory;
     private final String streamId;
+    /** The stream id before the last fork, and why it forked; empty if it never did. */
+    private final String forkedFrom;
+    private final String forkReason;
     private final SingleChronicleQueue queue;
+    /** Shared memory: each value is read and written atomically by any thread of any process. */
     private final SpoolCounters counters;
     private final CycleFiles cycleFiles;
+    /** Shared memory, as the counters; an appender records its cycle under the monitor. */
     private final CycleManifest manifest;
-    private final SpoolCapacity capacity;
-    private final RecordCodec codec = new RecordCodec();
-    private final AppendClock clock;
-    private final TextEncoder textEncoder = new TextEncoder();
-    private final ScheduledExecutorService syncTimer;
-    private ExcerptAppender appender;
-    private int appenderCycle = Integer.MIN_VALUE;
-    /** Counts not yet added to the shared counters: an atomic add on shared memory per append costs more than
-     * the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and by stats and close. */
-    private long unsharedEvents;
-    private long appendCount;
-    private long unsharedBytes;
+    /** Thread-safe: the reader adds to it, any thread asks it. */
+    private final Quarantine quarantine;
     private final long epochMillis;
     private final long cycleMillis;
+    /** Set by the opening thread, then read by whichever thread holds the monitor (the clock, by any thread). */
+    private final AppendClock clock;
+    private final ScheduledExecutorService syncTimer;
+
+    // Guarded by this spool's monitor: the appending thread of the moment, stats, the sync timer, close.
+    private final SpoolCapacity capacity;
+    private final RecordCodec codec = new RecordCodec();
+    private final TextEncoder textEncoder = new TextEncoder();
+    private ExcerptAppender appender;
+    private int appenderCycle = Integer.MIN_VALUE;
+    /** Bytes not yet added to the shared counter, and how many appends they are: an atomic add on shared memory per
+     * append costs more than the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and
+     * by stats and close. (The count of events is read from the queue itself: exact even when a process is killed.) */
+    private long unsharedEvents;
+    private long unsharedBytes;
+    /** Appends made through this instance; tells a text append whether others used the encoder while it waited. */
+    private long appendCount;
     private boolean unsynced;
     private long lastSyncNanos;
+    /** Set once by close; an append that finds it set throws. */
     private boolean closed;
 
-    private ChronicleSpool(SpoolConfig config, String streamId, SingleChronicleQueue queue, AppendClock clock) {
+    private ChronicleSpool(SpoolConfig config, Marker marker, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
         this.clock = clock;
         this.directory = config.directory();
-        this.streamId = streamId;
         this.queue = queue;
         this.counters = new SpoolCounters(queue);
         this.manifest = new CycleManifest(queue);
         this.cycleFiles = new CycleFiles(queue);
+        this.quarantine = new Quarantine(directory);
         try {
-            checkMetadataBelongs(streamId);
-            checkCycleFiles();
+            Marker checked = SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, marker);
+            SpoolOpenChecks.checkCycleFiles(queue, manifest, cycleFiles, counters, directory);
+            Marker settled = SpoolOpenChecks.settleStream(queue, counters, directory, checked);
+            this.streamId = settled.streamId();
+            this.forkedFrom = settled.forkedFrom();
+            this.forkReason = settled.forkReason();
         } catch (RuntimeException e) {
             manifest.close();
             counters.close();
@@ -71,8 +92,8 @@ final class ChronicleSpool implements Spool {
         }
         this.epochMillis = queue.epoch();
         this.cycleMillis = queue.rollCycle().lengthInMillis();
-        this.capacity = new SpoolCapacity(cycleFiles, config.maxSpoolBytes(), config.minFreeDiskBytes(),
-                config.blockSize());
+        this.capacity = new SpoolCapacity(queue, cycleFiles, counters.ackCursor, config.maxSpoolBytes(),
+                config.minFreeDiskBytes(), config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
             long every = config.durability().interval().toNanos();
             syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -88,7 +109,7 @@ final class ChronicleSpool implements Spool {
 
     static ChronicleSpool open(SpoolConfig config) {
         Path dir = config.directory().toAbsolutePath();
-        String streamId = SpoolDirectory.prepare(dir, config.createIfMissing());
+        Marker marker = SpoolDirectory.prepare(dir, config.createIfMissing());
         Path queueDir = dir.resolve(SpoolDirectory.QUEUE);
         SpoolDirectory.createPrivateDirectory(queueDir);
         SingleChronicleQueue queue;
@@ -108,118 +129,11 @@ final class ChronicleSpool implements Spool {
         }
         SpoolDirectory.makePrivate(queueDir.resolve("metadata.cq4t"));
         try {
-            refuseTruncatedLastFile(queue, dir);
-            return new ChronicleSpool(config, streamId, queue, clock);
+            SpoolOpenChecks.refuseTruncatedLastFile(queue, dir);
+            return new ChronicleSpool(config, marker, queue, clock);
         } catch (RuntimeException e) {
             queue.close();
             throw e;
-        }
-    }
-
-    /**
-     * The metadata file holds the cursor; one copied from another spool would make this one skip or repeat events.
-     * A metadata file that is new while the queue has records was lost: the cursor starts over, and receivers drop
-     * what they already hold.
-     */
-    private void checkMetadataBelongs(String streamId) {
-        java.util.UUID id = java.util.UUID.fromString(streamId);
-        long high = counters.streamHigh.getVolatileValue();
-        long low = counters.streamLow.getVolatileValue();
-        if (high == 0 && low == 0) {
-            if (queue.lastIndex() != -1) {
-                org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: its metadata (ack cursor) was"
-                        + " lost; everything in it will be sent again, and receivers drop what they hold", directory);
-            }
-            counters.streamHigh.setOrderedValue(id.getMostSignificantBits());
-            counters.streamLow.setOrderedValue(id.getLeastSignificantBits());
-        } else if (counters.ackCursor.getVolatileValue() == NONE && counters.ackedBytes.getVolatileValue() > 0) {
-            // acks were counted, yet the cursor says nothing was acked: it was zeroed
-            org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: its ack cursor was reset to"
-                    + " nothing although {} bytes were acknowledged; everything still in it will be sent again, and"
-                    + " receivers drop what they hold", directory, counters.ackedBytes.getVolatileValue());
-            counters.corruptRecords.addAtomicValue(1);
-            counters.ackedBytes.setOrderedValue(0);
-        } else if (high != id.getMostSignificantBits() || low != id.getLeastSignificantBits()) {
-            throw new SpoolException(directory.resolve(SpoolDirectory.QUEUE).resolve("metadata.cq4t")
-                    + " belongs to another spool (stream " + new java.util.UUID(high, low) + ", not " + streamId
-                    + "): its ack cursor would skip or repeat events. Restore this spool's own file, or delete it to"
-                    + " send everything again");
-        }
-    }
-
-    /**
-     * A cycle file the spool wrote into and did not delete was deleted by hand (or lost). If it is the file that appends
-     * go into now, refuse: Chronicle would make it again and number new events from the start of the cycle, with the
-     * ids of the deleted ones, which the cursor or the receivers may already hold, so new events would be dropped as
-     * delivered. Otherwise the files around it are read as usual; each missing file is said once and counted.
-     */
-    private void checkCycleFiles() {
-        int latest = manifest.latest();
-        int now = queue.cycle();
-        if (latest != Integer.MIN_VALUE && latest >= now && manifest.isRecorded(latest)
-                && !java.nio.file.Files.exists(cycleFiles.fileFor(latest))) {
-            throw new SpoolException("spool " + directory + " is damaged: " + cycleFiles.fileFor(latest) + ", the file"
-                    + " new events go into, is missing (deleted by hand?). New events would take the ids of the ones"
-                    + " it held, which receivers may already have, and be dropped as duplicates. Put the file back,"
-                    + " or open the spool after " + java.time.Instant.ofEpochMilli(epochMillisOf(latest + 1))
-                    + ", when events go into a new file");
-        }
-        for (int cycle : manifest.missing(cycleFiles, queue.firstCycle())) { // MAX_VALUE when there are no files
-            if (manifest.forget(cycle)) { // lost to retention, which forgets a cycle before deleting it, when false
-                counters.missingFiles.addAtomicValue(1);
-                org.slf4j.LoggerFactory.getLogger(ChronicleSpool.class).warn("spool {}: {} is missing (deleted by"
-                        + " hand?): the events it held are lost; the files around it are read as usual", directory,
-                        cycleFiles.fileFor(cycle));
-            }
-        }
-    }
-
-    private long epochMillisOf(int cycle) {
-        return queue.epoch() + cycle * queue.rollCycle().lengthInMillis();
-    }
-
-    /**
-     * Chronicle appends at the write position kept in a file's header. If the last file was cut short by hand, that
-     * position lies past the cut, where readers stop, and new events would never be read. Mapping the file extends it
-     * with zeros again, so the test is not the file's length but the header at that position: in an intact file it is
-     * the last document's, never zero. Refuse rather than lose events.
-     */
-    private static void refuseTruncatedLastFile(SingleChronicleQueue queue, Path dir) {
-        int last = queue.lastCycle();
-        if (last == Integer.MIN_VALUE || last < 0) {
-            return;
-        }
-        var store = queue.storeForCycle(last, queue.epoch(), false, null);
-        if (store == null) {
-            return;
-        }
-        try {
-            long position = store.writePosition();
-            if (position > 0 && headerAt(store.file().toPath(), position) == 0) {
-                throw new SpoolException("spool " + dir + " is damaged: " + store.file() + " has no record where its"
-                        + " last one was written (byte " + position + "; the file was cut short). Events appended to it"
-                        + " would never be read. Move that file out of " + dir.resolve(SpoolDirectory.QUEUE)
-                        + " (the files around it stay readable) and start again");
-            }
-        } finally {
-            queue.closeStore(store);
-        }
-    }
-
-    /**
-     * The 4-byte document header at {@code position}, read with a file channel: reading it through the store's own
-     * bytes maps a chunk that closing the store does not unmap (seen on Chronicle Queue 2026.4), and a spool opened
-     * and closed again and again, by {@code status} say, would keep one file mapped each time.
-     */
-    private static int headerAt(Path file, long position) {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-            ByteBuffer header = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            while (header.hasRemaining() && ch.read(header, position + header.position()) >= 0) {
-                // a sparse or short file reads as zeros, or ends
-            }
-            return header.hasRemaining() ? 0 : header.getInt(0);
-        } catch (java.io.IOException e) {
-            throw new SpoolException("cannot read " + file + ": " + e, e);
         }
     }
 
@@ -257,7 +171,7 @@ final class ChronicleSpool implements Spool {
 
     @Override
     public long append(byte[] bytes, int offset, int length) {
-        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        Objects.checkFromIndexSize(offset, length, bytes.length);
         checkSize(length);
         synchronized (this) {
             try {
@@ -351,7 +265,6 @@ final class ChronicleSpool implements Spool {
     /** Caller holds the monitor. */
     private void shareCounts() {
         if (unsharedEvents != 0) {
-            counters.appendedEvents.addAtomicValue(unsharedEvents);
             counters.appendedBytes.addAtomicValue(unsharedBytes);
             unsharedEvents = 0;
             unsharedBytes = 0;
@@ -460,86 +373,76 @@ final class ChronicleSpool implements Spool {
         long oldestAge = 0;
         if (last != -1 && last > acked) {
             try (ExcerptTailer t = queue.createTailer()) {
-                long first = firstUnacked(t, acked);
-                if (first != Spool.NONE) {
-                    backlog = queue.countExcerpts(first, last) + 1;
-                    SpoolRecord r = new SpoolRecord();
-                    if (t.moveToIndex(first) && readRecord(t, r, new byte[256])) {
-                        oldestAge = Math.max(0, System.currentTimeMillis() - r.timestampMillis());
+                RecordReader records = new RecordReader(256);
+                RecordReader.positionAfter(t, acked);
+                if (records.next(t)) {
+                    backlog = queue.countExcerpts(records.id(), last) + 1;
+                    if (records.length() >= RecordCodec.HEADER_BYTES) {
+                        oldestAge = Math.max(0, System.currentTimeMillis() - RecordCodec.timestampOf(records.buffer()));
                     }
                 }
             }
         }
         long appendedBytes = counters.appendedBytes.getVolatileValue();
-        return new SpoolStats(streamId, counters.appendedEvents.getVolatileValue(), appendedBytes, acked, last == -1
+        long appendedEvents = counters.retiredEvents.getVolatileValue() + (last == -1 ? 0 : eventsInFiles(last));
+        return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
-                counters.missingFiles.getVolatileValue(), diskBytes);
+                counters.missingFiles.getVolatileValue(), diskBytes, counters.streamForks.getVolatileValue(),
+                forkedFrom, forkReason);
     }
 
-    /** The index of the first record after {@code acked}, or NONE; leaves {@code t} anywhere. */
-    private static long firstUnacked(ExcerptTailer t, long acked) {
-        if (acked != NONE && t.moveToIndex(acked)) {
-            try (DocumentContext dc = t.readingDocument()) {
-                if (!dc.isPresent()) {
-                    return NONE;
+    /**
+     * The events in the cycle files now, up to {@code last}. Retention in the sender's process may delete the first
+     * file meanwhile, and Chronicle's count then fails ("Cycle not found"): the listing is read again and the count
+     * made again.
+     */
+    private long eventsInFiles(long last) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return queue.countExcerpts(queue.firstIndex(), last) + 1;
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
                 }
-            }
-        } else {
-            t.toStart();
-        }
-        while (true) {
-            try (DocumentContext dc = t.readingDocument()) {
-                if (!dc.isPresent()) {
-                    return NONE;
-                }
-                if (dc.index() > acked) {
-                    return dc.index();
-                }
+                queue.refreshDirectoryListing();
             }
         }
     }
 
-    /** Reads one whole record without checking it, for stats; false at the end. */
-    private static boolean readRecord(ExcerptTailer t, SpoolRecord into, byte[] buf) {
-        try (DocumentContext dc = t.readingDocument()) {
-            if (!dc.isPresent()) {
-                return false;
-            }
-            int n = (int) Math.min(dc.wire().bytes().readRemaining(), buf.length);
-            dc.wire().bytes().read(buf, 0, n);
-            if (n >= RecordCodec.HEADER_BYTES) {
-                into.timestampMillis = RecordCodec.timestampOf(buf);
-            }
-            return true;
+    @Override
+    public boolean isQuarantined(long id) {
+        return quarantine.contains(id);
+    }
+
+    @Override
+    public void checkNotQuarantined(long id) {
+        if (quarantine.contains(id)) {
+            throw new QuarantinedEventException(id, "event " + Long.toUnsignedString(id) + " was found damaged in spool "
+                    + directory + " (it failed its check) and was quarantined in " + quarantine.file()
+                    + ": it will never be delivered");
         }
+    }
+
+    @Override
+    public OptionalLong senderPid() {
+        return SpoolLock.holder(directory);
     }
 
     @Override
     public SpoolReader openReader() {
         SpoolLock lock = SpoolLock.acquire(directory);
         try {
-            return new ChronicleSpoolReader(this, lock);
+            return new ChronicleSpoolReader(directory, queue, counters, cycleFiles, manifest, quarantine, lock);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    SingleChronicleQueue queue() {
-        return queue;
-    }
-
+    /** For tests that damage the metadata as a crash or a person could. */
     SpoolCounters counters() {
         return counters;
-    }
-
-    CycleFiles cycleFiles() {
-        return cycleFiles;
-    }
-
-    CycleManifest manifest() {
-        return manifest;
     }
 
     @Override
@@ -563,6 +466,7 @@ final class ChronicleSpool implements Spool {
             }
             appender.close();
         }
+        capacity.close();
         manifest.close();
         counters.close();
         queue.close();

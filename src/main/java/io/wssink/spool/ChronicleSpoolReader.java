@@ -1,10 +1,8 @@
 package io.wssink.spool;
 
-import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,32 +14,44 @@ import java.time.Instant;
 /** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
 final class ChronicleSpoolReader implements SpoolReader {
     private static final Logger log = LoggerFactory.getLogger(ChronicleSpoolReader.class);
+    private static final long DAMAGED = -1;
 
-    private final ChronicleSpool spool;
-    private final SpoolLock lock;
+    /** All final fields are set by the constructor; the reader is used by one thread at a time (the forwarder's). */
+    private final Path directory;
     private final SingleChronicleQueue queue;
     private final SpoolCounters counters;
+    private final CycleFiles cycleFiles;
+    private final CycleManifest manifest;
+    private final SpoolLock lock;
     private final ExcerptTailer tailer;
     private final RecordCodec codec = new RecordCodec();
+    private final RecordReader records = new RecordReader(4096);
     private final Quarantine quarantine;
-    /** Ids and sizes of records read but not acked, oldest first, to count acked bytes. */
+    /**
+     * Ids and sizes of records read but not acked, oldest first, to count acked bytes; a damaged record is there with
+     * size {@link #DAMAGED}, so that an ack of the record before it moves the cursor over it. Reading thread.
+     */
     private long[] inFlightIds = new long[1024];
     private long[] inFlightBytes = new long[1024];
     private int inFlightHead;
     private int inFlightSize;
     private long inFlightTotal;
-    private byte[] buffer = new byte[4096];
+    /** Reading thread: set by next and rewind. */
     private long lastReadId;
-    /** Records stepped over by the last rewind: 1 on the indexed path; tests hold it to that. */
+    /** Records stepped over by the last rewind: 1 on the indexed path; tests hold it to that. Reading thread. */
     int lastRewindSteps;
+    /** Reading thread; set once by close. */
     private boolean closed;
 
-    ChronicleSpoolReader(ChronicleSpool spool, SpoolLock lock) {
-        this.spool = spool;
+    ChronicleSpoolReader(Path directory, SingleChronicleQueue queue, SpoolCounters counters, CycleFiles cycleFiles,
+                         CycleManifest manifest, Quarantine quarantine, SpoolLock lock) {
+        this.directory = directory;
+        this.queue = queue;
+        this.counters = counters;
+        this.cycleFiles = cycleFiles;
+        this.manifest = manifest;
         this.lock = lock;
-        this.queue = spool.queue();
-        this.counters = spool.counters();
-        this.quarantine = new Quarantine(spool.directory());
+        this.quarantine = quarantine;
         this.tailer = queue.createTailer();
         this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
         rewind();
@@ -50,31 +60,30 @@ final class ChronicleSpoolReader implements SpoolReader {
     @Override
     public boolean next(SpoolRecord into) {
         while (true) {
-            int length;
-            long id;
-            try (DocumentContext dc = tailer.readingDocument()) {
-                if (!dc.isPresent()) {
-                    return false;
-                }
-                Bytes<?> bytes = dc.wire().bytes();
-                length = (int) bytes.readRemaining();
-                if (buffer.length < length) {
-                    buffer = new byte[Math.max(length, buffer.length * 2)];
-                }
-                bytes.read(buffer, 0, length);
-                id = dc.index();
+            if (!records.next(tailer)) {
+                return false;
             }
+            long id = records.id();
+            int length = records.length();
             lastReadId = id;
-            String damage = codec.decode(buffer, length, into);
+            String damage = codec.decode(records.buffer(), length, into);
             if (damage == null) {
                 into.id = id;
                 track(id, length);
                 return true;
             }
-            counters.corruptRecords.addAtomicValue(1);
-            quarantine.keep(id, buffer, length);
-            log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", spool.directory(),
-                    Long.toUnsignedString(id), damage, quarantine.file());
+            if (quarantine.keep(id, records.buffer(), length)) {
+                counters.corruptRecords.addAtomicValue(1);
+                log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", directory,
+                        Long.toUnsignedString(id), damage, quarantine.file());
+            }
+            if (inFlightSize == 0) {
+                // Everything read before it is acknowledged: the cursor moves over it now, or no ack ever would, and
+                // a damaged record at the tail would keep the backlog above zero for good.
+                counters.ackCursor.setOrderedValue(id);
+            } else {
+                track(id, DAMAGED);
+            }
         }
     }
 
@@ -95,7 +104,9 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightIds[tail] = id;
         inFlightBytes[tail] = bytes;
         inFlightSize++;
-        inFlightTotal += bytes;
+        if (bytes != DAMAGED) {
+            inFlightTotal += bytes;
+        }
     }
 
     @Override
@@ -118,15 +129,22 @@ final class ChronicleSpoolReader implements SpoolReader {
             throw new IllegalArgumentException("ack " + Long.toUnsignedString(id) + " is past the last record read "
                     + Long.toUnsignedString(lastReadId));
         }
-        counters.ackCursor.setOrderedValue(id);
         long events = 0;
         long bytes = 0;
-        while (inFlightSize > 0 && Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0) {
-            bytes += inFlightBytes[inFlightHead];
+        long cursorTo = id;
+        while (inFlightSize > 0 && (Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0
+                || inFlightBytes[inFlightHead] == DAMAGED)) {
+            if (inFlightBytes[inFlightHead] == DAMAGED) {
+                cursorTo = Long.compareUnsigned(inFlightIds[inFlightHead], cursorTo) > 0 ? inFlightIds[inFlightHead]
+                        : cursorTo; // damaged records right after the ack: nothing will ever ack them
+            } else {
+                bytes += inFlightBytes[inFlightHead];
+                events++;
+            }
             inFlightHead = (inFlightHead + 1) % inFlightIds.length;
             inFlightSize--;
-            events++;
         }
+        counters.ackCursor.setOrderedValue(cursorTo);
         inFlightTotal -= bytes;
         counters.ackedBytes.addAtomicValue(bytes);
         return events;
@@ -163,28 +181,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightHead = 0;
         inFlightTotal = 0;
         lastReadId = cursor;
-        lastRewindSteps = 0;
-        if (cursor != Spool.NONE && tailer.moveToIndex(cursor)) {
-            lastRewindSteps = 1;
-            try (DocumentContext ignored = tailer.readingDocument()) {
-                return; // steps over the cursor's own record, delivered already: O(1) through Chronicle's index
-            }
-        }
-        // No cursor, or its record is gone (retention deleted its file, or a power cut lost it): start from the
-        // oldest retained record and step over any that the cursor covers.
-        tailer.toStart();
-        while (true) {
-            try (DocumentContext dc = tailer.readingDocument()) {
-                if (!dc.isPresent()) {
-                    return;
-                }
-                if (Long.compareUnsigned(dc.index(), cursor) > 0) {
-                    dc.rollbackOnClose(); // leave it to be read by next()
-                    return;
-                }
-                lastRewindSteps++;
-            }
-        }
+        lastRewindSteps = RecordReader.positionAfter(tailer, cursor);
     }
 
     @Override
@@ -204,25 +201,15 @@ final class ChronicleSpoolReader implements SpoolReader {
         long result = Spool.NONE;
         try (ExcerptTailer t = queue.createTailer()) {
             SpoolRecord r = new SpoolRecord();
-            byte[] buf = new byte[4096];
+            RecordReader scan = new RecordReader(4096);
             t.toStart();
-            while (true) {
-                try (DocumentContext dc = t.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return result;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    int n = (int) bytes.readRemaining();
-                    if (buf.length < n) {
-                        buf = new byte[n];
-                    }
-                    bytes.read(buf, 0, n);
-                    if (codec.decode(buf, n, r) == null && r.timestampMillis() >= millis) {
-                        return result;
-                    }
-                    result = dc.index();
+            while (scan.next(t)) {
+                if (codec.decode(scan.buffer(), scan.length(), r) == null && r.timestampMillis() >= millis) {
+                    return result;
                 }
+                result = scan.id();
             }
+            return result;
         }
     }
 
@@ -243,15 +230,20 @@ final class ChronicleSpoolReader implements SpoolReader {
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
         int deleted = 0;
-        for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
-            Path file = spool.cycleFiles().fileFor(cycle);
-            spool.manifest().forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
-            try {
-                if (Files.deleteIfExists(file)) {
-                    deleted++;
+        try (ExcerptTailer counter = queue.createTailer()) {
+            for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
+                Path file = cycleFiles.fileFor(cycle);
+                long events = counter.excerptsInCycle(cycle.intValue());
+                manifest.forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
+                try {
+                    if (Files.deleteIfExists(file)) {
+                        // kept in the count of appended events; a kill -9 right between the two leaves it out
+                        counters.retiredEvents.addAtomicValue(events);
+                        deleted++;
+                    }
+                } catch (IOException e) {
+                    log.warn("spool {}: cannot delete acknowledged file {}: {}", directory, file, e.toString());
                 }
-            } catch (IOException e) {
-                log.warn("spool {}: cannot delete acknowledged file {}: {}", spool.directory(), file, e.toString());
             }
         }
         if (deleted > 0) {

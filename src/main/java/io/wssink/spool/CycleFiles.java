@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 
 /** The file that holds a cycle, named as Chronicle names it: the roll cycle's date format, in UTC, from the epoch. */
 final class CycleFiles {
+    // Immutable, read by any thread.
     private final Path queueDir;
     private final DateTimeFormatter names;
     private final long epoch;

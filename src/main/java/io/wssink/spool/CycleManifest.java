@@ -5,6 +5,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -21,6 +22,7 @@ final class CycleManifest implements AutoCloseable {
     static final int CYCLES = 4096;
     private static final int WORDS = CYCLES / 64;
 
+    /** Shared memory: each word is changed by compare-and-swap, by any thread of any process. */
     private final LongValue[] words = new LongValue[WORDS];
     /** The latest cycle written into, plus one; 0 when none was recorded. */
     private final LongValue latest;
@@ -93,7 +95,7 @@ final class CycleManifest implements AutoCloseable {
                 }
             }
         }
-        missing.sort(java.util.Comparator.reverseOrder());
+        missing.sort(Comparator.reverseOrder());
         return missing;
     }
 

@@ -1,6 +1,7 @@
 package io.wssink.spool;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -21,6 +22,7 @@ public final class Durability {
     public static final Durability PROCESS = new Durability(Mode.PROCESS, Duration.ZERO);
     public static final Durability SYNC_EACH = new Durability(Mode.SYNC_EACH, Duration.ZERO);
 
+    // Immutable, read by any thread.
     private final Mode mode;
     private final Duration interval;
 
@@ -38,7 +40,7 @@ public final class Durability {
 
     /** Parses {@code process}, {@code sync-each} or {@code sync-interval:<ISO-8601 duration or millis>ms}. */
     public static Durability parse(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("process")) {
             return PROCESS;
         }
@@ -48,7 +50,7 @@ public final class Durability {
         if (t.startsWith("sync-interval:")) {
             String d = t.substring("sync-interval:".length());
             return syncInterval(d.endsWith("ms") ? Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)))
-                    : Duration.parse(d.toUpperCase(java.util.Locale.ROOT)));
+                    : Duration.parse(d.toUpperCase(Locale.ROOT)));
         }
         throw new IllegalArgumentException("durability must be process, sync-each or sync-interval:<n>ms, not: " + text);
     }
@@ -75,6 +77,6 @@ public final class Durability {
     @Override
     public String toString() {
         return mode == Mode.SYNC_INTERVAL ? "sync-interval:" + interval.toMillis() + "ms"
-                : mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                : mode.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

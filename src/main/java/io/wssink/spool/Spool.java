@@ -2,6 +2,7 @@ package io.wssink.spool;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * The crash-safe on-disk buffer between the program that writes events and the forwarder that delivers them.
@@ -50,11 +51,31 @@ public interface Spool extends AutoCloseable {
     SpoolStats stats();
 
     /**
+     * Whether event {@code id} was found damaged when it was read (it failed its CRC32C or its layout check) and was
+     * quarantined: it will never be delivered, and the cursor moves over it. Any thread; cheap when nothing is
+     * quarantined.
+     */
+    boolean isQuarantined(long id);
+
+    /**
+     * Throws if event {@code id} is quarantined: for a caller waiting for its acknowledgement, which will never come.
+     *
+     * @throws QuarantinedEventException naming the event and the file that keeps its bytes
+     */
+    void checkNotQuarantined(long id);
+
+    /**
      * Opens the spool's only reader, taking its exclusive lock.
      *
      * @throws SpoolLockedException when another reader holds the spool, in this process or another
      */
     SpoolReader openReader();
+
+    /**
+     * The pid of the process whose sender holds this spool's reader now, if any. Takes no lock, so asking never makes
+     * a sender that starts at the same instant fail with {@link SpoolLockedException}.
+     */
+    OptionalLong senderPid();
 
     Path directory();
 

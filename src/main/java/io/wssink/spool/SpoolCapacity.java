@@ -1,5 +1,11 @@
 package io.wssink.spool;
 
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -10,39 +16,63 @@ import java.nio.file.Path;
 /**
  * Decides whether the spool has room for another record, without touching the file system on most appends.
  *
- * <p>Chronicle grows its files a block at a time, so the bytes the spool takes on disk are measured by listing the
- * cycle files, then estimated by adding what was appended since. After each quarter block of appends only the current
- * file's length and the free space are read again (through a cached {@link File}: no garbage on the append path);
- * the directory is listed again when a new cycle starts (Chronicle maps a whole block for each new cycle file, however
- * little goes into it, so a block is counted for it in advance) and whenever the estimate says "full" (acks may have
- * freed files since). The same measure checks the file system's free space: Chronicle maps blocks of sparse files, and
- * writing into a block the disk cannot back kills the JVM with SIGBUS, so the spool stops short of that.
- * Appends by other processes are seen at the next measure. Not thread-safe: the spool's monitor guards it, as it
- * guards the appender (one lock per append, not three).
+ * <p>{@code maxSpoolBytes} bounds the <em>unacknowledged</em> part of the spool, so that a spool whose receiver keeps
+ * up is never full, however much goes through it within one cycle (an hour by default): the bytes counted are those
+ * of the cycle files after the cursor's, and of the cursor's own file from the end of the cursor's record on. Files
+ * before the cursor's hold acknowledged events only (retention deletes them), and the acknowledged part of the
+ * cursor's file cannot be handed back before its cycle ends (Chronicle's files are whole-cycle), so they are not
+ * counted; the disk's free-space floor still holds for them.
+ *
+ * <p>Chronicle grows its files a block at a time, so these bytes are measured by listing the cycle files, then
+ * estimated by adding what was appended since. After each quarter block of appends only the current file's length,
+ * the cursor's place in it and the free space are read again (through a cached {@link File}: no garbage on the append
+ * path); the directory is listed again when a new cycle starts (Chronicle maps a whole block for each new cycle file,
+ * however little goes into it, so a block is counted for it in advance) and whenever the estimate says "full" (acks
+ * may have freed room since). The same measure checks the file system's free space: Chronicle maps blocks of sparse
+ * files, and writing into a block the disk cannot back kills the JVM with SIGBUS, so the spool stops short of that.
+ * Appends by other processes, and acks, are seen at the next measure. Not thread-safe: the spool's monitor guards it,
+ * as it guards the appender (one lock per append, not three).
  */
-final class SpoolCapacity {
+final class SpoolCapacity implements AutoCloseable {
     private static final long MIN_REMEASURE_NANOS = 2_000_000;
 
+    // Set by the constructor.
     private final CycleFiles cycleFiles;
     private final Path queueDir;
     private final File queueDirFile;
+    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    /** Shared memory: the cursor, moved by the reader of any process. */
+    private final LongValue ackCursor;
     private final long maxBytes;
     private final long minFreeDisk;
     private final long remeasureAfter;
     private final long blockSize;
+
+    // The rest is guarded by the spool's monitor.
+    /** Finds where the cursor's record ends; made on first use. */
+    private ExcerptTailer tailer;
     private int measuredCycle = Integer.MIN_VALUE;
     /** Whether the current cycle's file was missing at the last measure: it will take a whole file. */
     private boolean cycleFileMissing;
+    /** Unacknowledged bytes on disk at the last measure. */
     private long measuredBytes;
-    /** The files other than the current cycle's, at the last listing; and the current cycle's file. */
+    /** Every cycle file's bytes at the last listing, acknowledged or not: what {@code status} shows. */
+    private long diskBytes;
+    /** Unacknowledged bytes of the files other than the current cycle's, at the last listing. */
     private long otherFilesBytes;
     private File currentFile;
     private long freeDiskBytes;
     private long appendedSinceMeasure;
     private long lastMeasureNanos;
+    private long lastListingNanos;
 
-    SpoolCapacity(CycleFiles cycleFiles, long maxBytes, long minFreeDisk, long blockSize) {
+    SpoolCapacity(SingleChronicleQueue queue, CycleFiles cycleFiles, LongValue ackCursor, long maxBytes,
+                  long minFreeDisk, long blockSize) {
+        this.queue = queue;
+        this.rollCycle = queue.rollCycle();
         this.cycleFiles = cycleFiles;
+        this.ackCursor = ackCursor;
         this.queueDir = cycleFiles.directory();
         this.queueDirFile = queueDir.toFile();
         this.maxBytes = maxBytes;
@@ -66,7 +96,7 @@ final class SpoolCapacity {
         if (fits(recordBytes)) {
             return true;
         }
-        if (System.nanoTime() - lastMeasureNanos >= MIN_REMEASURE_NANOS) {
+        if (System.nanoTime() - lastListingNanos >= MIN_REMEASURE_NANOS) {
             measure();
         }
         return fits(recordBytes);
@@ -82,12 +112,13 @@ final class SpoolCapacity {
             return "the disk holding " + queueDir + " has " + freeDiskBytes + " bytes free, below the floor of "
                     + minFreeDisk;
         }
-        return "the spool takes " + estimate() + " bytes of its limit " + maxBytes;
+        return "the spool takes " + estimate() + " bytes of unacknowledged events, of its limit " + maxBytes;
     }
 
+    /** What every cycle file takes on disk now. */
     long diskBytes() {
         measure();
-        return measuredBytes;
+        return diskBytes;
     }
 
     private boolean fits(long recordBytes) {
@@ -100,19 +131,38 @@ final class SpoolCapacity {
 
     /** Lists the cycle files. Allocates: called once a cycle, and when full. */
     private void measure() {
+        long cursor = ackCursor.getVolatileValue();
+        String cursorFile = cursor == Spool.NONE ? null
+                : cycleFiles.fileFor(rollCycle.toCycle(cursor)).getFileName().toString();
+        long ackedEnd = -1; // where the cursor's record ends in its file, once found
         long total = 0;
+        long unacked = 0;
         long current = 0;
+        long currentUnacked = 0;
         currentFile = measuredCycle == Integer.MIN_VALUE ? null : cycleFiles.fileFor(measuredCycle).toFile();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(queueDir, "*.cq4")) {
             for (Path f : files) {
+                long size;
                 try {
-                    long size = Files.size(f);
-                    total += size;
-                    if (currentFile != null && f.getFileName().toString().equals(currentFile.getName())) {
-                        current = size;
-                    }
+                    size = Files.size(f);
                 } catch (IOException e) {
-                    // deleted by retention between listing and size
+                    continue; // deleted by retention between listing and size
+                }
+                String name = f.getFileName().toString();
+                // Chronicle's names sort as their cycles do (a date and time, most significant first)
+                int order = cursorFile == null ? 1 : name.compareTo(cursorFile);
+                long fileUnacked = size;
+                if (order < 0) {
+                    fileUnacked = 0; // acknowledged, waiting for retention
+                } else if (order == 0) {
+                    ackedEnd = ackedEnd >= 0 ? ackedEnd : endOf(cursor);
+                    fileUnacked = Math.max(0, size - ackedEnd);
+                }
+                total += size;
+                unacked += fileUnacked;
+                if (currentFile != null && name.equals(currentFile.getName())) {
+                    current = size;
+                    currentUnacked = fileUnacked;
                 }
             }
             FileStore store = Files.getFileStore(queueDir);
@@ -120,14 +170,16 @@ final class SpoolCapacity {
         } catch (IOException e) {
             throw new SpoolException("cannot measure spool " + queueDir + ": " + e, e);
         }
-        otherFilesBytes = total - current;
+        otherFilesBytes = unacked - currentUnacked;
         cycleFileMissing = currentFile != null && current == 0 && !currentFile.exists();
-        measuredBytes = total;
+        diskBytes = total;
+        measuredBytes = unacked;
         appendedSinceMeasure = 0;
         lastMeasureNanos = System.nanoTime();
+        lastListingNanos = lastMeasureNanos;
     }
 
-    /** Reads the current file's length and the free space again; no listing, no garbage. */
+    /** Reads the current file's length, the cursor's place in it and the free space again; no listing, no garbage. */
     private void measureCurrentFile() {
         if (currentFile == null) {
             measure();
@@ -135,9 +187,34 @@ final class SpoolCapacity {
         }
         long current = currentFile.length(); // 0 if it does not exist yet
         cycleFileMissing = current == 0;
+        long cursor = ackCursor.getVolatileValue();
+        if (cursor != Spool.NONE && rollCycle.toCycle(cursor) == measuredCycle) {
+            current = Math.max(0, current - endOf(cursor)); // the receiver keeps up: only the tail after it counts
+        }
         freeDiskBytes = queueDirFile.getUsableSpace();
         measuredBytes = otherFilesBytes + current;
         appendedSinceMeasure = 0;
         lastMeasureNanos = System.nanoTime();
+    }
+
+    /** The byte in its file where the record {@code id} ends, through Chronicle's index; 0 if it is not there. */
+    private long endOf(long id) {
+        if (tailer == null) {
+            tailer = queue.createTailer();
+            tailer.singleThreadedCheckDisabled(true); // used by whichever thread holds the spool's monitor
+        }
+        if (!tailer.moveToIndex(id)) {
+            return 0;
+        }
+        try (DocumentContext dc = tailer.readingDocument()) {
+            return dc.isPresent() ? dc.wire().bytes().readLimit() : 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (tailer != null) {
+            tailer.close();
+        }
     }
 }

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Immutable settings of a spool; build with {@link #builder(Path)}. */
+/** Immutable settings of a spool; build with {@link #builder()} and {@link Builder#directory(Path)}. */
 public final class SpoolConfig {
     public static final long DEFAULT_MAX_SPOOL_BYTES = 1L << 30;
     public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
     public static final long DEFAULT_BLOCK_SIZE = 16L << 20;
     public static final long MIN_BLOCK_SIZE = 1L << 20;
 
+    // Immutable: set from the builder by the constructor, read by any thread.
     private final Path directory;
     private final Durability durability;
     private final long maxSpoolBytes;
@@ -23,7 +24,11 @@ public final class SpoolConfig {
     private final boolean createIfMissing;
 
     private SpoolConfig(Builder b) {
-        this.directory = Objects.requireNonNull(b.directory, "directory");
+        if (b.directory == null) {
+            throw new IllegalArgumentException("a spool directory is needed: WebSocketSink.builder().spool(path),"
+                    + " or SpoolConfig.builder().directory(path)");
+        }
+        this.directory = b.directory;
         this.durability = b.durability;
         this.maxSpoolBytes = b.maxSpoolBytes;
         this.fullPolicy = b.fullPolicy;
@@ -54,12 +59,18 @@ public final class SpoolConfig {
         return blockSize + blockSize / 4;
     }
 
+    /** A builder with every default and no directory yet; {@link Builder#build()} needs one. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Same as {@code builder().directory(directory)}. */
     public static Builder builder(Path directory) {
-        return new Builder(directory);
+        return new Builder().directory(directory);
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder(directory);
+        Builder b = new Builder().directory(directory);
         b.durability = durability;
         b.maxSpoolBytes = maxSpoolBytes;
         b.fullPolicy = fullPolicy;
@@ -91,7 +102,9 @@ public final class SpoolConfig {
     /** Whether opening a missing directory creates a new spool (false for read-only tools such as status). */
     public boolean createIfMissing() { return createIfMissing; }
 
+    /** Not thread-safe: one thread sets it up and builds. */
     public static final class Builder {
+        // Set and read by the thread that builds.
         private Path directory;
         private Durability durability = Durability.PROCESS;
         private long maxSpoolBytes = DEFAULT_MAX_SPOOL_BYTES;
@@ -103,10 +116,11 @@ public final class SpoolConfig {
         private long minFreeDiskBytes = -1;
         private boolean createIfMissing = true;
 
-        private Builder(Path directory) {
-            this.directory = directory;
+        private Builder() {
         }
 
+        /** The spool directory: created on first use (0700) unless {@link #createIfMissing(boolean)} says not to. */
+        public Builder directory(Path v) { this.directory = Objects.requireNonNull(v, "directory"); return this; }
         public Builder durability(Durability v) { this.durability = Objects.requireNonNull(v); return this; }
         public Builder maxSpoolBytes(long v) { this.maxSpoolBytes = v; return this; }
         public Builder fullPolicy(FullPolicy v) { this.fullPolicy = Objects.requireNonNull(v); return this; }

@@ -11,7 +11,13 @@ import net.openhft.chronicle.queue.ChronicleQueue;
  */
 final class SpoolCounters implements AutoCloseable {
     final LongValue ackCursor;
-    final LongValue appendedEvents;
+    /**
+     * Events in the cycle files retention deleted: with the events in the files there now, every event appended. The
+     * number of events is read from the files rather than counted at each append, so that it stays exact when an
+     * appending process is killed.
+     */
+    final LongValue retiredEvents;
+    /** Added in batches by each appending process: a process killed by kill -9 loses its last batch (63 at most). */
     final LongValue appendedBytes;
     final LongValue ackedBytes;
     final LongValue droppedEvents;
@@ -21,10 +27,12 @@ final class SpoolCounters implements AutoCloseable {
      * or repeat this stream's events). Both zero: the metadata is new, or was lost. */
     final LongValue streamHigh;
     final LongValue streamLow;
+    /** How many times the spool took a new stream id (it was copied, or its cursor was past its data). */
+    final LongValue streamForks;
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
-        appendedEvents = queue.indexForId("wssink.appended.events");
+        retiredEvents = queue.indexForId("wssink.retired.events");
         appendedBytes = queue.indexForId("wssink.appended.bytes");
         ackedBytes = queue.indexForId("wssink.acked.bytes");
         droppedEvents = queue.indexForId("wssink.dropped.events");
@@ -32,12 +40,13 @@ final class SpoolCounters implements AutoCloseable {
         missingFiles = queue.indexForId("wssink.missing.files");
         streamHigh = queue.indexForId("wssink.stream.high");
         streamLow = queue.indexForId("wssink.stream.low");
+        streamForks = queue.indexForId("wssink.stream.forks");
     }
 
     @Override
     public void close() {
         ackCursor.close();
-        appendedEvents.close();
+        retiredEvents.close();
         appendedBytes.close();
         ackedBytes.close();
         droppedEvents.close();
@@ -45,5 +54,6 @@ final class SpoolCounters implements AutoCloseable {
         missingFiles.close();
         streamHigh.close();
         streamLow.close();
+        streamForks.close();
     }
 }

@@ -1,10 +1,13 @@
 package io.wssink.spool;
 
+import java.util.Arrays;
+
 /**
  * A record read from the spool: a flyweight that the reader refills on each {@link SpoolReader#next(SpoolRecord)},
  * so reading allocates nothing. The payload bytes are valid until the next call.
  */
 public final class SpoolRecord {
+    // Filled by the reader on the thread that calls next, and read by it until the next call.
     long id;
     EventKind kind;
     long timestampMillis;
@@ -24,6 +27,6 @@ public final class SpoolRecord {
 
     /** A copy of the payload, for tests and tools; allocates. */
     public byte[] payloadCopy() {
-        return java.util.Arrays.copyOfRange(buffer, payloadOffset, payloadOffset + payloadLength);
+        return Arrays.copyOfRange(buffer, payloadOffset, payloadOffset + payloadLength);
     }
 }

@@ -80,13 +80,27 @@ class DeliveryTrackerTest {
     }
 
     @Test
+    void aWaiterForADamagedEventFailsWhenTheCursorPassesIt() {
+        CompletableFuture<Void> four = t.waitFor(4, () -> 0);
+        CompletableFuture<Void> five = t.waitFor(5, () -> 0);
+        t.complete(5, id -> {
+            if (id == 4) {
+                throw new IllegalStateException("event 4 was damaged");
+            }
+        });
+        assertTrue(five.isDone() && !five.isCompletedExceptionally());
+        ExecutionException e = assertThrows(ExecutionException.class, four::get);
+        assertEquals("event 4 was damaged", e.getCause().getMessage());
+    }
+
+    @Test
     void waitersCompleteOnceTheirIdIsCovered() throws Exception {
         AtomicLong cursor = new AtomicLong(3);
         assertTrue(t.waitFor(3, cursor::get).isDone(), "already acked");
         CompletableFuture<Void> five = t.waitFor(5, cursor::get);
         CompletableFuture<Void> nine = t.waitFor(9, cursor::get);
         assertFalse(five.isDone());
-        t.complete(6);
+        t.complete(6, DeliveryTracker.NOTHING_DAMAGED);
         assertTrue(five.isDone());
         assertFalse(nine.isDone());
         t.failAll(new IllegalStateException("closed"));

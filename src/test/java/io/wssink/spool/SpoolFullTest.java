@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,6 +23,12 @@ class SpoolFullTest {
                 .maxSpoolBytes(4 << 20).maxEventBytes(1 << 10).fullPolicy(policy).blockTimeout(Duration.ofMillis(200));
     }
 
+    /** Whether {@code t} waits inside the spool's append for room, as BLOCK makes it. */
+    private static boolean waitingForRoom(Thread t) {
+        return t.getState() == Thread.State.TIMED_WAITING
+                && Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("admit"));
+    }
+
     /** Appends until the spool refuses, across cycles; returns how many were accepted. */
     private static int fill(Spool failing) {
         int[] accepted = {0};
@@ -36,6 +43,50 @@ class SpoolFullTest {
             }
         });
         return accepted[0];
+    }
+
+    @Test
+    void aSpoolWhoseReceiverKeepsUpIsNeverFullWithTheDefaultHourlyRoll() {
+        // maxSpoolBytes bounds what is not yet acknowledged: four times the limit goes through one hourly file while
+        // acks follow, under FAIL, which would throw at the first append that found the spool full.
+        long max = 4 << 20;
+        SpoolConfig config = SpoolConfig.builder(tmp.resolve("spool")).blockSize(1 << 20).maxSpoolBytes(max)
+                .maxEventBytes(1 << 10).fullPolicy(FullPolicy.FAIL).build();
+        assertEquals(RollPeriod.HOURLY, config.rollPeriod(), "the default roll period");
+        byte[] event = new byte[1000];
+        long written = 0;
+        try (Spool spool = Spool.open(config); SpoolReader reader = spool.openReader()) {
+            SpoolRecord r = new SpoolRecord();
+            while (written < 4 * max) {
+                for (int i = 0; i < 100; i++) {
+                    long id = spool.append(event, 0, event.length);
+                    assertNotEquals(Spool.DROPPED, id);
+                    written += event.length;
+                }
+                long last = Spool.NONE;
+                while (reader.next(r)) {
+                    last = r.id();
+                }
+                reader.ack(last); // the receiver keeps up
+            }
+            SpoolStats stats = spool.stats();
+            assertEquals(0, stats.backlogEvents());
+            assertTrue(stats.appendedBytes() > 4 * max, "more than the limit went through: " + stats.appendedBytes());
+        }
+    }
+
+    @Test
+    void acknowledgedFilesLeaveTheCountAtOnceBeforeRetentionDeletesThem() {
+        try (Spool failing = Spool.open(small(FullPolicy.FAIL).build())) {
+            fill(failing);
+            try (SpoolReader reader = failing.openReader()) {
+                List<Spools.Event> all = Spools.readAll(reader);
+                reader.ack(all.get(all.size() - 1).id()); // no retain(): the files are all still there
+                long id = await().atMost(Duration.ofSeconds(5)).ignoreExceptionsInstanceOf(SpoolFullException.class)
+                        .until(() -> failing.append("after-the-ack"), v -> v > 0);
+                assertTrue(id > all.get(all.size() - 1).id(), "room again as soon as the receiver acknowledged");
+            }
+        }
     }
 
     @Test
@@ -60,13 +111,22 @@ class SpoolFullTest {
             SpoolFullException e = assertThrows(SpoolFullException.class, () -> timingOut.append("late"));
             assertTrue(e.getMessage().startsWith("spool full for PT0.2S"), e.getMessage());
 
-            CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> blocking.append("waited"));
-            assertFalse(blocked.isDone());
+            CompletableFuture<Long> blocked = new CompletableFuture<>();
+            Thread appending = new Thread(() -> {
+                try {
+                    blocked.complete(blocking.append("waited"));
+                } catch (RuntimeException failed) {
+                    blocked.completeExceptionally(failed);
+                }
+            }, "blocked-append");
+            appending.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForRoom(appending) || blocked.isDone());
+            assertFalse(blocked.isDone(), "the append waits for room");
             SpoolStats during = assertTimeoutPreemptively(Duration.ofSeconds(10), blocking::stats,
                     "a blocked append does not hold up stats");
             assertEquals(0, during.droppedEvents());
             try (SpoolReader reader = failing.openReader()) {
-                List<io.wssink.testing.Spools.Event> all = Spools.readAll(reader);
+                List<Spools.Event> all = Spools.readAll(reader);
                 reader.ack(all.get(all.size() - 1).id());
                 assertTrue(reader.retain() > 0);
             }

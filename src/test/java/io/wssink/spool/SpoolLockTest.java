@@ -44,4 +44,28 @@ class SpoolLockTest {
             }
         }
     }
+
+    @Test
+    void senderPidNamesTheHolderWithoutTakingTheLockAndForgetsItWhenItIsGone() throws Exception {
+        Path dir = tmp.resolve("spool");
+        SpoolConfig config = SpoolConfig.builder(dir).blockSize(1 << 20).maxSpoolBytes(256L << 20)
+                .maxEventBytes(1 << 16).build();
+        try (Spool spool = Spool.open(config)) {
+            assertTrue(spool.senderPid().isEmpty(), "no sender yet");
+            try (SpoolReader reader = spool.openReader()) {
+                assertEquals(ProcessHandle.current().pid(), spool.senderPid().orElseThrow());
+                assertDoesNotThrow(spool::senderPid); // and asking took no lock: the reader still holds it
+            }
+            assertTrue(spool.senderPid().isEmpty(), "let go of");
+        }
+        try (ChildJvm child = ChildJvm.start(AppendingChild.class, tmp.resolve("child.err"),
+                dir.toString(), "c", "100000000", "hold")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> child.lines().stream().anyMatch(l -> l.startsWith("A ")));
+            try (Spool spool = Spool.open(config)) {
+                assertEquals(child.pid(), spool.senderPid().orElseThrow());
+                child.kill(); // SIGKILL: the pid stays in the file, its process is gone
+                assertTrue(spool.senderPid().isEmpty(), "a dead holder is no sender");
+            }
+        }
+    }
 }

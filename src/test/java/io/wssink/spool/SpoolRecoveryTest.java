@@ -2,6 +2,7 @@ package io.wssink.spool;
 
 import io.wssink.testing.Spools;
 import io.wssink.testing.Spools.Event;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -243,21 +244,95 @@ class SpoolRecoveryTest {
         assertTrue(e.getMessage().contains("is writable by group or others (mode rwxrwx---)"), e.getMessage());
     }
 
+    /** Skips the calling test unless this process may give files away (root, or CAP_CHOWN). */
+    private static void assumeRoot() {
+        Assumptions.assumeTrue(SpoolDirectory.processUid().orElse(-1) == 0,
+                "needs root: only root may give a directory to another user (run the tests as root to check this)");
+    }
+
     @Test
     void aSpoolOwnedByAnotherUserIsRefused() throws Exception {
+        assumeRoot();
         Path dir = tmp.resolve("spool");
         Spool.open(config(dir)).close();
         String me = System.getProperty("user.name");
         UserPrincipal someoneElse = dir.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByName(me.equals("nobody") ? "root" : "nobody");
-        try {
-            Files.setOwner(dir, someoneElse);
-        } catch (java.nio.file.FileSystemException notPermitted) {
-            // only root may give a directory away; others test this with a directory root made
-            fail("cannot chown the spool to " + someoneElse.getName() + " to test this: " + notPermitted);
-        }
+        Files.setOwner(dir, someoneElse);
         SpoolException e = assertThrows(SpoolException.class, () -> Spool.open(config(dir)));
-        assertEquals("spool " + dir + " belongs to user " + someoneElse.getName() + ", not to " + me
-                + ": refusing a spool that another user controls", e.getMessage());
+        assertEquals("spool " + dir + " belongs to user " + someoneElse.getName() + " (uid "
+                + Files.getAttribute(dir, "unix:uid") + "), not to " + me + " (uid "
+                + SpoolDirectory.processUid().getAsInt() + "): refusing a spool that another user controls",
+                e.getMessage());
+    }
+
+    @Test
+    void aProcessRunningAsAUidWithNoNameOpensTheSpoolItOwns() throws Exception {
+        // Containers often run as an arbitrary uid that /etc/passwd does not know: the JDK then calls the user "?",
+        // and the spool's owner is named by its number. Comparing names refused the process's own spool.
+        assumeRoot();
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux) to run a"
+                + " child JVM as another uid");
+        int uid = 54321;
+        Assumptions.assumeTrue(Files.readAllLines(Path.of("/etc/passwd")).stream()
+                .noneMatch(l -> l.split(":").length > 2 && l.split(":")[2].equals(String.valueOf(uid))),
+                "uid " + uid + " has a name here");
+        // Everything the child needs must be readable by that uid: a copy of the class path in a directory of its own.
+        Path shared = Files.createTempDirectory(Path.of("/tmp"), "wssink-uid-");
+        try {
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> classPath = new java.util.ArrayList<>();
+            int n = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path from = Path.of(entry);
+                if (!Files.exists(from)) {
+                    continue;
+                }
+                Path to = shared.resolve("cp" + n++ + (Files.isDirectory(from) ? "" : ".jar"));
+                try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+                    for (Path p : all.toList()) {
+                        Path target = to.resolve(from.relativize(p).toString());
+                        Files.copy(p, Files.isDirectory(from) ? target : to, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                classPath.add(to.toString());
+            }
+            try (java.util.stream.Stream<Path> all = Files.walk(shared)) {
+                for (Path p : all.toList()) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p)
+                            ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+            }
+            Path dir = shared.resolve("spool");
+            Spool.open(config(dir)).close();
+            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.toList()) {
+                    Files.setAttribute(p, "unix:uid", uid);
+                    Files.setAttribute(p, "unix:gid", uid);
+                }
+            }
+            List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid,
+                    "--regid=" + uid, "--clear-groups", Path.of(System.getProperty("java.home"), "bin", "java")
+                            .toString()));
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.addAll(List.of("-Xmx128m", "-Duser.home=" + shared, "-cp",
+                    String.join(java.io.File.pathSeparator, classPath), AppendingChild.class.getName(),
+                    dir.toString(), "nameless", "1"));
+            Process child = new ProcessBuilder(cmd).directory(shared.toFile()).redirectErrorStream(true).start();
+            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+            assertEquals(0, child.exitValue(), out);
+            assertTrue(out.contains("DONE"), out);
+        } finally {
+            try (java.util.stream.Stream<Path> all = Files.walk(shared)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 }

@@ -53,6 +53,7 @@ class SpoolRetentionTest {
                 reader.ack(ackTo);
                 assertEquals(1, reader.retain(), "the first file goes; the cursor's own file stays");
                 assertEquals(3, cycleFiles(dir).size());
+                assertEquals(all.size(), spool.stats().appendedEvents(), "the events of deleted files still count");
                 assertEquals(0, reader.retain(), "nothing more goes until the cursor moves on");
                 List<Event> afterCursor = all.stream().filter(e -> e.id() > ackTo).toList();
                 reader.rewindCursorTo(ackTo);

@@ -1,5 +1,6 @@
 package io.wssink;
 
+import io.wssink.spool.Spool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +8,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -22,7 +25,7 @@ class SinksTest {
             assertEquals("0.1.0-SNAPSHOT", p.version(), "the version comes from the build");
             assertFalse(p.description().isBlank());
         }
-        assertEquals(java.util.Set.of("ws", "wss"),
+        assertEquals(Set.of("ws", "wss"),
                 providers.stream().filter(p -> p.name().equals("websocket")).findFirst().orElseThrow().schemes());
     }
 
@@ -41,8 +44,8 @@ class SinksTest {
         try (Sink sink = Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of("spool", tmp.resolve("s").toString()))) {
             assertTrue(sink.write("kept") > 0, "spooled even though nothing listens");
             assertEquals(1, ((WebSocketSink) sink).status().spool().backlogEvents());
-            java.util.concurrent.ExecutionException dropped = assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> ((WebSocketSink) sink).acked(io.wssink.spool.Spool.DROPPED).get());
+            ExecutionException dropped = assertThrows(ExecutionException.class,
+                    () -> ((WebSocketSink) sink).acked(Spool.DROPPED).get());
             assertTrue(dropped.getCause().getMessage().startsWith("the event was dropped"));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -20,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,7 +52,7 @@ public final class FaultProxy implements AutoCloseable {
                                 .handler(new Relay(client, false));
                         b.connect("127.0.0.1", FaultProxy.this.targetPort).addListener(f -> {
                             if (f.isSuccess()) {
-                                Channel upstream = ((io.netty.channel.ChannelFuture) f).channel();
+                                Channel upstream = ((ChannelFuture) f).channel();
                                 open.add(upstream);
                                 client.pipeline().addLast(new Relay(upstream, true));
                                 client.config().setAutoRead(true);
@@ -102,8 +104,8 @@ public final class FaultProxy implements AutoCloseable {
         private long bytes;
         /** Delayed chunks with their release times, in arrival order: one task drains them in that order, so later
          * chunks never overtake earlier ones (TCP never reorders a stream). Event loop only. */
-        private final java.util.ArrayDeque<Object> delayed = new java.util.ArrayDeque<>();
-        private final java.util.ArrayDeque<Long> releases = new java.util.ArrayDeque<>();
+        private final ArrayDeque<Object> delayed = new ArrayDeque<>();
+        private final ArrayDeque<Long> releases = new ArrayDeque<>();
 
         Relay(Channel to, boolean fromClient) {
             this.to = to;

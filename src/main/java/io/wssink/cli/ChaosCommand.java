@@ -17,11 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -34,7 +36,7 @@ import java.util.stream.Stream;
                 + " everything, drains, and checks the receiver's output against what the producer was told was"
                 + " written: nothing lost, nothing twice, in order. Exit 0 only if so.",
         footer = ExitCodes.HELP)
-final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
+final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "About two and a half minutes in all (for CI).")
     boolean quick;
 
@@ -166,7 +168,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             Process p = new ProcessBuilder("umount", spool.toString()).redirectErrorStream(true).start();
-            String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() == 0) {
                 return;
             }
@@ -382,7 +384,7 @@ final class ChaosCommand implements java.util.concurrent.Callable<Integer> {
 
     private static void deleteQuietly(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // a temporary directory; the OS cleans it eventually
         }

@@ -1,5 +1,6 @@
 package io.wssink.cli;
 
+import io.wssink.internal.DaemonThreads;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
 import io.wssink.spool.Spool;
@@ -9,10 +10,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * waited for room ("MAXWAIT ms") and "DONE".
  */
 @Command(name = "chaos-producer", hidden = true)
-final class ChaosProducerCommand implements java.util.concurrent.Callable<Integer> {
+final class ChaosProducerCommand implements Callable<Integer> {
     @Option(names = "--spool", required = true)
     Path spool;
     @Option(names = "--rate", defaultValue = "5000")
@@ -33,17 +36,16 @@ final class ChaosProducerCommand implements java.util.concurrent.Callable<Intege
 
     @Override
     public Integer call() throws Exception {
-        Thread stdin = new Thread(() -> {
+        Thread stdin = DaemonThreads.newThread("stdin-watch", () -> {
             try {
                 while (System.in.read() != -1) {
                     // the orchestrator closes stdin to stop us
                 }
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // closed either way
             }
             stop = true;
-        }, "stdin-watch");
-        stdin.setDaemon(true);
+        });
         stdin.start();
         SpoolConfig config = SpoolConfig.builder(spool).rollPeriod(RollPeriod.TEST_SECONDLY).blockSize(1 << 20)
                 .minFreeDiskBytes(4 << 20).fullPolicy(FullPolicy.BLOCK).blockTimeout(Duration.ofSeconds(5)).build();

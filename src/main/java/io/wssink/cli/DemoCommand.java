@@ -1,9 +1,11 @@
 package io.wssink.cli;
 
+import io.wssink.internal.DaemonThreads;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
+import io.wssink.spool.SpoolException;
 import io.wssink.spool.SpoolStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +28,7 @@ import java.util.stream.Stream;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost.",
         footer = ExitCodes.HELP)
-final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "24", description = "How long faults go on (default: ${DEFAULT-VALUE}).")
     int seconds;
 
@@ -101,7 +104,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         for (int i = 0; ; i++) {
             try {
                 return Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build());
-            } catch (io.wssink.spool.SpoolException notYet) {
+            } catch (SpoolException notYet) {
                 if (i > 200) {
                     throw notYet;
                 }
@@ -114,7 +117,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         Process p = ChildProcess.wssink("demo-sender", "--url", url, "--spool", spool.toString(), "--tag", tag,
                 "--rate", Integer.toString(rate)).start();
         AtomicLong count = confirmed.computeIfAbsent(tag, t -> new AtomicLong());
-        Thread pump = new Thread(() -> {
+        Thread pump = DaemonThreads.newThread("demo-sender-out", () -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
@@ -125,8 +128,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             } catch (IOException | NumberFormatException ignored) {
                 // the child was killed mid-line: that line does not count
             }
-        }, "demo-sender-out");
-        pump.setDaemon(true);
+        });
         pump.start();
         return p;
     }

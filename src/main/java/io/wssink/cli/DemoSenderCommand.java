@@ -10,12 +10,13 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /** The demo's sending side, run as a child process so that the demo can SIGKILL it. */
 @Command(name = "demo-sender", hidden = true)
-final class DemoSenderCommand implements java.util.concurrent.Callable<Integer> {
+final class DemoSenderCommand implements Callable<Integer> {
     @Option(names = "--url", required = true)
     String url;
     @Option(names = "--spool", required = true)

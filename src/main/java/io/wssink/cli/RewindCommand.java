@@ -10,11 +10,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
 
 @Command(name = "rewind", mixinStandardHelpOptions = true,
         description = "Moves a spool's ack cursor back, so that the tail is sent again (for a receiver that lost data). Refused while a sender holds the spool. Events already deleted by retention cannot return.",
         footer = ExitCodes.HELP)
-final class RewindCommand implements java.util.concurrent.Callable<Integer> {
+final class RewindCommand implements Callable<Integer> {
     @Option(names = "--spool", required = true, description = "The spool directory.")
     Path spool;
 

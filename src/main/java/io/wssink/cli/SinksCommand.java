@@ -5,9 +5,10 @@ import io.wssink.Sinks;
 import picocli.CommandLine.Command;
 
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 
 @Command(name = "sinks", mixinStandardHelpOptions = true, description = "Lists the sink providers found, with metadata.")
-final class SinksCommand implements java.util.concurrent.Callable<Integer> {
+final class SinksCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.printf("%-10s %-16s %-10s %s%n", "NAME", "VERSION", "SCHEMES", "DESCRIPTION");

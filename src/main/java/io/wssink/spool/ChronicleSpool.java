@@ -1,5 +1,6 @@
 package io.wssink.spool;
 
+import io.wssink.internal.DaemonThreads;
 import io.wssink.spool.SpoolDirectory.Marker;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.SyncMode;
@@ -96,11 +97,7 @@ final class ChronicleSpool implements Spool {
                 config.minFreeDiskBytes(), config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
             long every = config.durability().interval().toNanos();
-            syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "wssink-spool-sync");
-                t.setDaemon(true);
-                return t;
-            });
+            syncTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("wssink-spool-sync"));
             syncTimer.scheduleWithFixedDelay(this::syncIfDirty, every, every, TimeUnit.NANOSECONDS);
         } else {
             syncTimer = null;

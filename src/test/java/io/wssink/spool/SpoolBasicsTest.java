@@ -5,12 +5,18 @@ import io.wssink.testing.Spools.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -59,7 +65,7 @@ class SpoolBasicsTest {
             long last;
             do {
                 last = spool.append(new byte[100], 0, 100);
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // a pace, not a wait: some MB, not GB
+                LockSupport.parkNanos(20_000); // a pace, not a wait: some MB, not GB
             } while (roll.toCycle(last) < firstCycle + 3);
             long end = System.currentTimeMillis();
             SpoolRecord r = new SpoolRecord();
@@ -105,7 +111,7 @@ class SpoolBasicsTest {
         String id;
         try (Spool spool = Spool.open(config().build())) {
             id = spool.streamId();
-            assertDoesNotThrow(() -> java.util.UUID.fromString(id));
+            assertDoesNotThrow(() -> UUID.fromString(id));
         }
         try (Spool spool = Spool.open(config().build())) {
             assertEquals(id, spool.streamId());
@@ -132,7 +138,7 @@ class SpoolBasicsTest {
     @Test
     void aLargeDirectBufferIsAppendedWholeAndItsPositionIsLeftAlone() {
         byte[] data = new byte[60_000];
-        new java.util.Random(7).nextBytes(data);
+        new Random(7).nextBytes(data);
         ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 10).put(new byte[10]).put(data).flip().position(10);
         try (Spool spool = Spool.open(config().build())) {
             spool.append(direct);
@@ -150,8 +156,8 @@ class SpoolBasicsTest {
         // Small payloads are copied behind the header, larger ones written after it: both must frame and check alike.
         int limit = RecordCodec.COPY_LIMIT;
         int[] sizes = {0, 1, limit - 1, limit, limit + 1, 4000};
-        java.util.Random random = new java.util.Random(11);
-        List<byte[]> written = new java.util.ArrayList<>();
+        Random random = new Random(11);
+        List<byte[]> written = new ArrayList<>();
         try (Spool spool = Spool.open(config().build())) {
             for (int size : sizes) {
                 byte[] data = new byte[size];
@@ -196,11 +202,11 @@ class SpoolBasicsTest {
             reopened.append("another");
             assertEquals(1, reopened.stats().backlogEvents());
         }
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)) // Chronicle unmaps in the background
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)) // Chronicle unmaps in the background
                 .untilAsserted(() -> assertEquals(List.of(), mappedUnder(dir)));
     }
 
-    private static List<String> mappedUnder(Path dir) throws java.io.IOException {
+    private static List<String> mappedUnder(Path dir) throws IOException {
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             return maps.filter(line -> line.contains(dir.toString())).toList();
         }

@@ -5,6 +5,7 @@ import io.wssink.testing.Spools.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ class SpoolDamageTest {
             assertEquals(List.of("first-intact", "third-intact"), read.stream().map(Event::text).toList());
             assertEquals(1, spool.stats().corruptRecords());
             byte[] kept = Files.readAllBytes(dir.resolve("quarantine.bin"));
-            assertEquals(damagedId, java.nio.ByteBuffer.wrap(kept).getLong(), "the quarantine names the id");
+            assertEquals(damagedId, ByteBuffer.wrap(kept).getLong(), "the quarantine names the id");
             assertTrue(indexOf(kept, "second-dAMAGED".getBytes(StandardCharsets.US_ASCII)) > 0, "and keeps its bytes");
         }
     }
@@ -59,7 +60,7 @@ class SpoolDamageTest {
 
     /** How many entries quarantine.bin holds. */
     private static int quarantined(Path dir) throws Exception {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("quarantine.bin")));
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(dir.resolve("quarantine.bin")));
         int n = 0;
         while (b.remaining() >= 12) {
             b.getLong();

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -198,7 +199,7 @@ class SpoolForkTest {
         appendAndAck(dir, 5, 2);
         Properties before = marker(dir);
         String old = before.getProperty("streamId");
-        String forked = java.util.UUID.randomUUID().toString();
+        String forked = UUID.randomUUID().toString();
         SpoolDirectory.writeMarker(dir, new SpoolDirectory.Marker(forked, before.getProperty("home"),
                 before.getProperty("machine"), old, "a test"));
         try (Spool spool = Spool.open(config(dir))) {

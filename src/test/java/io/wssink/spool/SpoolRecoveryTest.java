@@ -1,19 +1,27 @@
 package io.wssink.spool;
 
+import io.wssink.testing.CapturedStderr;
 import io.wssink.testing.Spools;
 import io.wssink.testing.Spools.Event;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.RandomAccessFile;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,7 +37,7 @@ class SpoolRecoveryTest {
 
     /** Opens a spool refused because its current cycle's file is missing, once that (1-second) cycle is over. */
     private Spool openOnceItsCycleIsOver(Path dir) {
-        return org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                 .ignoreExceptionsInstanceOf(SpoolException.class).until(() -> Spool.open(config(dir)), s -> true);
     }
 
@@ -107,7 +115,7 @@ class SpoolRecoveryTest {
             ((ChronicleSpool) spool).counters().ackCursor.setOrderedValue(0); // the damage: 8 zero bytes
         }
         String logs;
-        try (io.wssink.testing.CapturedStderr err = new io.wssink.testing.CapturedStderr();
+        try (CapturedStderr err = new CapturedStderr();
              Spool spool = Spool.open(config(dir))) {
             assertEquals(10, Spools.readAll(spool).size(), "all resent; receivers drop what they hold");
             assertEquals(1, spool.stats().corruptRecords(), "counted as damage");
@@ -155,7 +163,7 @@ class SpoolRecoveryTest {
         List<Path> files = SpoolRetentionTest.cycleFiles(dir).stream().sorted().toList();
         Files.delete(files.get(1));
         String logs;
-        try (io.wssink.testing.CapturedStderr err = new io.wssink.testing.CapturedStderr();
+        try (CapturedStderr err = new CapturedStderr();
              Spool spool = Spool.open(config(dir))) {
             List<Event> read = Spools.readAll(spool);
             int middle = SpoolRetentionTest.cycleOf(firstOfCycle.get(1));
@@ -281,15 +289,15 @@ class SpoolRecoveryTest {
         Path shared = Files.createTempDirectory(Path.of("/tmp"), "wssink-uid-");
         try {
             Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-            List<String> classPath = new java.util.ArrayList<>();
+            List<String> classPath = new ArrayList<>();
             int n = 0;
-            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
                 Path from = Path.of(entry);
                 if (!Files.exists(from)) {
                     continue;
                 }
                 Path to = shared.resolve("cp" + n++ + (Files.isDirectory(from) ? "" : ".jar"));
-                try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+                try (Stream<Path> all = Files.walk(from)) {
                     for (Path p : all.toList()) {
                         Path target = to.resolve(from.relativize(p).toString());
                         Files.copy(p, Files.isDirectory(from) ? target : to, StandardCopyOption.REPLACE_EXISTING);
@@ -297,7 +305,7 @@ class SpoolRecoveryTest {
                 }
                 classPath.add(to.toString());
             }
-            try (java.util.stream.Stream<Path> all = Files.walk(shared)) {
+            try (Stream<Path> all = Files.walk(shared)) {
                 for (Path p : all.toList()) {
                     Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p)
                             ? "rwxr-xr-x" : "rw-r--r--"));
@@ -305,31 +313,31 @@ class SpoolRecoveryTest {
             }
             Path dir = shared.resolve("spool");
             Spool.open(config(dir)).close();
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            try (Stream<Path> all = Files.walk(dir)) {
                 for (Path p : all.toList()) {
                     Files.setAttribute(p, "unix:uid", uid);
                     Files.setAttribute(p, "unix:gid", uid);
                 }
             }
-            List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid,
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid,
                     "--regid=" + uid, "--clear-groups", Path.of(System.getProperty("java.home"), "bin", "java")
                             .toString()));
-            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
                 if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
                     cmd.add(a);
                 }
             }
             cmd.addAll(List.of("-Xmx128m", "-Duser.home=" + shared, "-cp",
-                    String.join(java.io.File.pathSeparator, classPath), AppendingChild.class.getName(),
+                    String.join(File.pathSeparator, classPath), AppendingChild.class.getName(),
                     dir.toString(), "nameless", "1"));
             Process child = new ProcessBuilder(cmd).directory(shared.toFile()).redirectErrorStream(true).start();
             String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), out);
             assertEquals(0, child.exitValue(), out);
             assertTrue(out.contains("DONE"), out);
         } finally {
-            try (java.util.stream.Stream<Path> all = Files.walk(shared)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            try (Stream<Path> all = Files.walk(shared)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             }

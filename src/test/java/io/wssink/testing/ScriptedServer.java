@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A misbehaving peer for tests: answers every HTTP request with a fixed status, or completes the wssink.v1
@@ -51,11 +53,11 @@ public final class ScriptedServer implements AutoCloseable {
      * Completes the handshake (selecting wssink.v1) and calls {@code onRecords} with the channel and the ids of each
      * data frame received; {@code onOpen} runs after the handshake.
      */
-    public static ScriptedServer wssink(java.util.function.Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
+    public static ScriptedServer wssink(Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
         return new ScriptedServer(0, onOpen, onRecords);
     }
 
-    private ScriptedServer(int status, java.util.function.Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
+    private ScriptedServer(int status, Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -92,7 +94,7 @@ public final class ScriptedServer implements AutoCloseable {
                                         List<Long> ids = new ArrayList<>();
                                         WireFormat.readRecords(frame.content(), (id, p) -> ids.add(id));
                                         onRecords.accept(ctx.channel(), ids);
-                                    } else if (msg instanceof io.netty.handler.codec.http.websocketx.CloseWebSocketFrame c) {
+                                    } else if (msg instanceof CloseWebSocketFrame c) {
                                         closeStatuses.add((long) c.statusCode());
                                         ctx.close();
                                     }

@@ -20,7 +20,7 @@ final class EndpointRotation {
     // forwarder thread only
     /** Index into urls of the endpoint to try, or being tried. */
     private int index;
-    /** False only between an auto-mode endpoint selecting no subprotocol and the next failure or success. */
+    /** False only between an auto-mode endpoint selecting no subprotocol and the next move to another endpoint. */
     private boolean offerSubprotocol = true;
     /** No attempt before this nanoTime. */
     private long nextAttemptAt;
@@ -55,9 +55,13 @@ final class EndpointRotation {
         nextAttemptAt = at;
     }
 
-    /** This side closed the connection in order (failback, or a drain): the first endpoint, at once. */
+    /**
+     * This side closed the connection in order (failback, or a drain): the first endpoint, at once, offering
+     * wssink.v1 again (a later endpoint's raw fallback says nothing about the first).
+     */
     void closedInOrder(long now) {
         index = 0;
+        offerSubprotocol = true;
         nextAttemptAt = now;
     }
 

@@ -268,11 +268,13 @@ public final class Forwarder {
         }
     }
 
-    /** Counted when the connection's end is reported, like a protocol error the handler finds. */
+    /**
+     * Closes with 1002; counted and logged (once per kind, by the FailureLog) when the connection's end is reported,
+     * like a protocol error the handler finds.
+     */
     private void protocolError(String problem) {
-        log.warn("{}: protocol error: {}; closing with 1002 and resending from the last ack", status.url, problem);
         connections.connection().close(1002, "protocol error", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
-                "protocol error: " + problem));
+                "protocol error: " + problem + "; closed with 1002, resending from the last ack"));
     }
 
     private void onClosed(Failure failure) {

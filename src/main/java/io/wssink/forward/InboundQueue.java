@@ -29,14 +29,19 @@ final class InboundQueue {
     private record Item(Connection connection, InboundMessage message) {
     }
 
+    /** Filled by the event loop, emptied by this queue's thread. */
     private final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Consumer<InboundMessage> listener;
     private final long maxBytes;
-    /** Payload bytes queued and not yet handed to the listener. */
+    /** Payload bytes queued and not yet handed to the listener: added by the event loop, taken by this thread. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread thread;
-    /** The connection whose reading this queue paused, or null: set by the event loop, cleared by the listener thread. */
+    /**
+     * The connection whose reading this queue paused, or null. Set and cleared on that connection's event loop only
+     * (the listener thread asks the event loop to resume), so a pause and a resume never race.
+     */
     private volatile Connection paused;
+    /** Set once by close(). */
     private volatile boolean closing;
 
     InboundQueue(Consumer<InboundMessage> listener, long maxBytes) {
@@ -52,6 +57,14 @@ final class InboundQueue {
         if (queuedBytes.addAndGet(message.data().length) > maxBytes && paused != connection) {
             paused = connection;
             connection.pauseReading();
+        }
+    }
+
+    /** On the paused connection's event loop: resumes reading if the queue is still worked down to half. */
+    private void resumeIfRoom(Connection p) {
+        if (paused == p && queuedBytes.get() <= maxBytes / 2) {
+            paused = null;
+            p.resumeReading();
         }
     }
 
@@ -71,7 +84,7 @@ final class InboundQueue {
             if (item != null) {
                 try {
                     listener.accept(item.message());
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // an Error too: this thread must live, or reading stays paused for ever
                     log.warn("message listener failed; the next message is delivered all the same", e);
                 }
                 queuedBytes.addAndGet(-item.message().data().length);
@@ -79,8 +92,7 @@ final class InboundQueue {
             // checked after every message and every empty poll: a pause set just after the queue emptied is undone
             Connection p = paused;
             if (p != null && queuedBytes.get() <= maxBytes / 2) {
-                paused = null;
-                p.resumeReading();
+                p.execute(() -> resumeIfRoom(p));
             }
         }
     }

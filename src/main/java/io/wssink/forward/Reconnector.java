@@ -108,7 +108,8 @@ final class Reconnector {
      */
     void onClosed(Failure failure, long peerAck, boolean stopping) {
         long up = openedAt == 0 ? 0 : System.nanoTime() - openedAt;
-        boolean progressed = open && Long.compareUnsigned(peerAck, peerAckAtOpen) > 0;
+        boolean progressed = madeProgress(open && Long.compareUnsigned(peerAck, peerAckAtOpen) > 0,
+                connection.mode(), connection.heardFromPeer());
         boolean offered = connection.offeredSubprotocol();
         forget();
         long now = System.nanoTime();
@@ -134,6 +135,15 @@ final class Reconnector {
         long delay = backOff();
         failures.failure(failure, text, status.url, delay / 1_000_000);
         endpoints.failed();
+    }
+
+    /**
+     * Whether a connection made progress, which resets the backoff: in ack mode, acks that moved the cursor; in raw
+     * mode, events put on the socket of a peer that showed it reads (a pong or any frame), since an endpoint that
+     * accepts and drops at once still takes a batch into its socket buffer before the drop is seen.
+     */
+    static boolean madeProgress(boolean deliveryMoved, Mode mode, boolean heardFromPeer) {
+        return deliveryMoved && (mode != Mode.RAW || heardFromPeer);
     }
 
     /**

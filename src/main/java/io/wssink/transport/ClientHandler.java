@@ -87,7 +87,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             case ACK -> connection.events().ack(connection, parsed.id());
             case MALFORMED_ACK -> {
                 connection.close(1002, "malformed ack", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
-                        "protocol error: " + parsed.problem()));
+                        "protocol error: " + PeerText.sanitize(parsed.problem(), 200)));
             }
             case NOT_AN_ACK -> connection.events().message(connection,
                     new InboundMessage(true, text.getBytes(StandardCharsets.UTF_8)));

@@ -29,6 +29,8 @@ public final class Connection {
     volatile int closeStatus = -1;
     /** Why the connection ends, first cause wins; written by the event loop, read when {@code closed} is reported. */
     volatile Failure failure;
+    /** Set by the event loop once any frame came from the peer after the handshake (a pong, an ack, a message). */
+    volatile boolean heardFromPeer;
     /** Whether {@link ConnectionEvents#closed} was reported: a failed connect and channelInactive may both try. */
     final AtomicBoolean ended = new AtomicBoolean();
 
@@ -41,6 +43,14 @@ public final class Connection {
     /** ACK or RAW once opened; null before. */
     public Mode mode() {
         return mode;
+    }
+
+    /**
+     * Whether any frame (a pong, an ack, a message) came from the peer after the handshake: in raw mode the only
+     * sign that the peer reads what it is sent, since events count as delivered once they are on the socket.
+     */
+    public boolean heardFromPeer() {
+        return heardFromPeer;
     }
 
     /** Whether the handshake offered wssink.v1. */
@@ -97,6 +107,18 @@ public final class Connection {
         Channel ch = channel;
         if (ch != null) {
             ch.config().setAutoRead(false);
+        }
+    }
+
+    /** Runs {@code task} on this connection's event loop (at once if called there); dropped if it has no channel. */
+    public void execute(Runnable task) {
+        Channel ch = channel;
+        if (ch != null) {
+            if (ch.eventLoop().inEventLoop()) {
+                task.run();
+            } else {
+                ch.eventLoop().execute(task);
+            }
         }
     }
 

@@ -10,7 +10,8 @@ import io.netty.buffer.ByteBuf;
  * in id order and {@link #finish()}es each batch, which sends the open frame and flushes once.
  *
  * <p>One thread only (the forwarder's). The frame under construction is a pooled direct buffer owned by this
- * packer until it is sent: every batch ends with {@link #finish()}, so no frame stays open between batches.
+ * packer until it is sent: every batch ends with {@link #finish()}, or with {@link #discard()} when it failed, so no
+ * frame stays open between batches.
  */
 public final class FramePacker {
     /** Frames start at this size (or the record's, if larger) and grow up to maxFrameBytes. */
@@ -73,6 +74,16 @@ public final class FramePacker {
                 connection.markWritten(lastPacked);
             }
             connection.flush();
+        }
+        frames = 0;
+        packed = false;
+    }
+
+    /** Releases the open frame without sending it: the turn that packed it failed, the connection is being dropped. */
+    public void discard() {
+        if (frame != null) {
+            frame.release();
+            frame = null;
         }
         frames = 0;
         packed = false;

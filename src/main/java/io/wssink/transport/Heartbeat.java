@@ -65,6 +65,7 @@ final class Heartbeat extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         answeredUpTo = pingsSent;
+        connection.heardFromPeer = true;
         ctx.fireChannelRead(msg);
     }
 

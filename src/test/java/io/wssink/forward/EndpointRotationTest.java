@@ -72,6 +72,17 @@ class EndpointRotationTest {
     }
 
     @Test
+    void failingBackToTheFirstEndpointOffersTheSubprotocolAgain() {
+        EndpointRotation r = new EndpointRotation(List.of(A, B), Mode.AUTO, 1_000, 0);
+        r.failed();
+        assertTrue(r.noSubprotocol(true, 10), "B is a plain server");
+        assertFalse(r.offerSubprotocol());
+        r.closedInOrder(20); // failback from B, connected in raw mode
+        assertEquals(A, r.url());
+        assertTrue(r.offerSubprotocol(), "A speaks wssink.v1: it must be offered, or A is used in raw mode");
+    }
+
+    @Test
     void ackModeNeverDropsTheOfferAndRawModeNeverMakesIt() {
         EndpointRotation ack = new EndpointRotation(List.of(A), Mode.ACK, 1_000, 0);
         assertFalse(ack.noSubprotocol(true, 0));

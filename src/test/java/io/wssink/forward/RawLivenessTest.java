@@ -26,9 +26,11 @@ class RawLivenessTest {
     @Test
     void aBusyRawLinkStaysUpForManyPingIntervals() throws Exception {
         Path out = tmp.resolve("out.txt");
-        Duration interval = Duration.ofMillis(200);
-        Duration timeout = Duration.ofMillis(300);
-        long trafficNanos = 4 * interval.plus(timeout).toNanos(); // 4 times what cut the link before
+        // a timeout that a GC or JIT pause on a loaded machine does not reach; the traffic lasts 3 times what cut
+        // the link before (interval + timeout), so the old handler reconnected at least twice
+        Duration interval = Duration.ofMillis(250);
+        Duration timeout = Duration.ofMillis(1500);
+        long trafficNanos = 3 * interval.plus(timeout).toNanos();
         int written = 0;
         try (ReferenceReceiver plain = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
              WebSocketSink sink = WebSocketSink.builder().url(plain.url()).mode(Mode.RAW).spool(tmp.resolve("spool"))

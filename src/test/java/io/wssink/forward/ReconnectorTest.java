@@ -2,6 +2,7 @@ package io.wssink.forward;
 
 import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.InboundMessage;
+import io.wssink.protocol.Mode;
 import io.wssink.testing.ScriptedServer;
 import io.wssink.transport.Connection;
 import io.wssink.transport.ConnectionEvents;
@@ -54,7 +55,7 @@ class ReconnectorTest {
     }
 
     @Test
-    void aRefusedAttemptIsCountedSaidAndBackedOff() throws Exception {
+    void aRefusedAttemptIsCountedAndBackedOff() throws Exception {
         try (ScriptedServer refusing = ScriptedServer.httpStatus(503)) {
             TransportConfig config = TransportConfig.builder().url(refusing.url())
                     .backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)).build();
@@ -76,9 +77,20 @@ class ReconnectorTest {
                 assertEquals(1, status.failedAttempts);
                 assertEquals(ConnectionState.BACKING_OFF, status.state);
                 assertSame(f.text(), status.lastError);
-                assertTrue(r.nanosUntilDue(System.nanoTime()) <= Duration.ofSeconds(5).toNanos());
+                long due = r.nanosUntilDue(System.nanoTime());
+                assertTrue(due > 0 && due <= Duration.ofSeconds(5).toNanos(), "backed off: " + due + " ns");
+                assertFalse(r.attemptIfDue(System.nanoTime()), "no attempt before the backoff is over");
             }
         }
+    }
+
+    @Test
+    void progressIsWhatThePeerConfirmed() {
+        assertTrue(Reconnector.madeProgress(true, Mode.ACK, false), "acks moved the cursor");
+        assertFalse(Reconnector.madeProgress(false, Mode.ACK, true));
+        assertTrue(Reconnector.madeProgress(true, Mode.RAW, true), "written, and the peer answered a ping");
+        assertFalse(Reconnector.madeProgress(true, Mode.RAW, false),
+                "written into the socket of a peer that never showed it reads: an accept-and-drop endpoint");
     }
 
     @Test

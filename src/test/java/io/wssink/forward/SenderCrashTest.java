@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The sending process is SIGKILLed mid-stream and restarted on its spool: every returned write arrives, once, in the
- * order written. The kill points are seeded: rerun a failure with -Dwssink.test.seed=SEED.
+ * order written. The kill points are seeded (rerun a failure with -Dwssink.test.seed=SEED): the seed replays the
+ * schedule, the number of lines after which each child is killed; the instant of the kill within the append that is
+ * under way then is the machine's.
  */
 class SenderCrashTest {
     private static final long SEED = Long.getLong("wssink.test.seed", System.nanoTime());

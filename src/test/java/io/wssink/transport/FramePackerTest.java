@@ -107,6 +107,18 @@ class FramePackerTest {
     }
 
     @Test
+    void aDiscardedBatchReleasesItsOpenFrameAndSendsNothing() {
+        connection.mode = Mode.ACK;
+        FramePacker packer = connection.packer();
+        byte[] p = payload(1, 10);
+        assertTrue(packer.pack(1, false, p, 0, p.length));
+        packer.discard();
+        packer.finish();
+        assertNull(ch.readOutbound());
+        assertTrue(ch.finishAndReleaseAll() == false, "nothing was written, nothing is left");
+    }
+
+    @Test
     void finishingAnEmptyBatchSendsNothing() {
         connection.mode = Mode.RAW;
         connection.packer().finish();

@@ -67,6 +67,8 @@ final class ChronicleSpool implements Spool {
     private long appendCount;
     private boolean unsynced;
     private long lastSyncNanos;
+    /** This open's mark ({@link OpenMarks}), removed by close; null without a boot id. Set once. */
+    private Path openMark;
     /** Set once by close; an append that finds it set throws. */
     private boolean closed;
 
@@ -81,12 +83,14 @@ final class ChronicleSpool implements Spool {
         this.quarantine = new Quarantine(directory);
         try {
             Marker checked = SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, marker);
+            this.openMark = OpenMarks.leave(directory, OpenMarks.bootId());
             SpoolOpenChecks.checkCycleFiles(queue, manifest, cycleFiles, counters, directory);
             Marker settled = SpoolOpenChecks.settleStream(queue, counters, directory, checked);
             this.streamId = settled.streamId();
             this.forkedFrom = settled.forkedFrom();
             this.forkReason = settled.forkReason();
         } catch (RuntimeException e) {
+            OpenMarks.remove(openMark);
             manifest.close();
             counters.close();
             throw e;
@@ -467,6 +471,7 @@ final class ChronicleSpool implements Spool {
         manifest.close();
         counters.close();
         queue.close();
+        OpenMarks.remove(openMark); // last: the data is written back as far as the durability asks
     }
 
     /** Chronicle creates files with the umask's mode; a spool's files are private. */

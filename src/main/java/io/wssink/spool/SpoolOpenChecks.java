@@ -134,6 +134,8 @@ final class SpoolOpenChecks {
      * <li>the spool was copied: its directory is not the one it was made in (another device or inode: {@code cp -a},
      *     a container image, another disk) or it is on another machine (machine id). The copy and the original would
      *     send different events under the same ids.</li>
+     * <li>the machine went down while a process had the spool open ({@link OpenMarks}): the tail of the data may be
+     *     lost after a receiver took it, whatever the cursor says.</li>
      * <li>the ack cursor is past the last record: the data after the cursor never reached the disk (a power cut with
      *     {@code PROCESS} or {@code syncInterval} durability, which sync the cursor and the data separately), and new
      *     events would take ids that receivers already hold. The cursor is also brought back to the last record, or
@@ -150,7 +152,9 @@ final class SpoolOpenChecks {
     static Marker settleStream(SingleChronicleQueue queue, SpoolCounters counters, Path directory, Marker marker) {
         String home = SpoolDirectory.home(directory);
         String machine = SpoolDirectory.machineId();
-        if (forkReason(queue, counters, directory, marker, home, machine) == null && !marker.home().isEmpty()) {
+        String boot = OpenMarks.bootId();
+        if (forkReason(queue, counters, directory, marker, home, machine) == null && !marker.home().isEmpty()
+                && !OpenMarks.earlierBootLeftOne(directory, boot)) {
             return marker;
         }
         try (ForkLock ignored = ForkLock.take(directory)) {
@@ -159,6 +163,11 @@ final class SpoolOpenChecks {
                 now = checkMetadataBelongs(queue, counters, directory, now);
             }
             String reason = forkReason(queue, counters, directory, now, home, machine);
+            if (reason == null && OpenMarks.earlierBootLeftOne(directory, boot)) {
+                reason = "the machine went down while a process had the spool open (a power cut, or a crash of the"
+                        + " machine): the last events may have been lost from the spool after a receiver took them,"
+                        + " and new events would take their ids";
+            }
             if (reason == null) {
                 if (now.home().isEmpty()) {
                     now = new Marker(now.streamId(), home, machine, now.forkedFrom(), now.forkReason());
@@ -179,6 +188,7 @@ final class SpoolOpenChecks {
                 }
             }
             setStream(counters, streamId);
+            OpenMarks.clearEarlierBoots(directory, boot);
             log.warn("spool {}: took a new stream id {} (was {}) because {}. Receivers see a new stream: they may get"
                     + " again events that were in flight, and lose none", directory, streamId, now.streamId(), reason);
             return forked;

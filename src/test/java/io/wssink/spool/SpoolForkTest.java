@@ -1,6 +1,7 @@
 package io.wssink.spool;
 
 import io.wssink.testing.CapturedStderr;
+import io.wssink.testing.ChildJvm;
 import io.wssink.testing.Spools;
 import io.wssink.testing.Spools.Event;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -18,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -174,6 +177,58 @@ class SpoolForkTest {
         assertTrue(logs.contains("because its ack cursor " + cursor + " is past its last record"), logs);
         try (Spool spool = Spool.open(config(dir))) {
             assertEquals(1, spool.stats().streamForks(), "once");
+        }
+    }
+
+    @Test
+    void aMachineThatWentDownWithTheSpoolOpenForksEvenWithTheCursorBelowTheData() throws Exception {
+        // The common power cut: the cursor's page is lost too, so it is below the data, and nothing on disk says
+        // that a receiver took events the disk no longer holds; only the open mark of the earlier boot does.
+        Path dir = tmp.resolve("spool");
+        try {
+            System.setProperty("wssink.bootId", "boot-1");
+            appendAndAck(dir, 60, 20);
+            Path cycleFile = SpoolRetentionTest.cycleFiles(dir).get(0);
+            Path synced = Files.copy(cycleFile, tmp.resolve("synced.cq4"));
+            String stream = marker(dir).getProperty("streamId");
+            try (ChildJvm child = ChildJvm.start(AppendingChild.class, tmp.resolve("child.err"), dir.toString(),
+                    "sent-then-lost", "1000000")) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> child.lineCount() > 100 || !child.isAlive());
+                child.kill(); // the machine goes down: nothing closes, and the page cache is lost ...
+            }
+            Files.copy(synced, cycleFile, StandardCopyOption.REPLACE_EXISTING); // ... with the events after it
+            System.setProperty("wssink.bootId", "boot-2");
+            try (Spool spool = Spool.open(config(dir))) {
+                assertTrue(Long.compareUnsigned(spool.ackedId(), spool.stats().lastId()) < 0, "cursor below data");
+                assertNotEquals(stream, spool.streamId(), "new events would take ids a receiver may hold");
+                assertTrue(spool.stats().forkReason().startsWith("the machine went down while a process had the"
+                        + " spool open"), spool.stats().forkReason());
+            }
+            try (Spool spool = Spool.open(config(dir))) {
+                assertEquals(1, spool.stats().streamForks(), "once: the mark of the earlier boot is gone");
+            }
+        } finally {
+            System.clearProperty("wssink.bootId");
+        }
+    }
+
+    @Test
+    void aSpoolClosedBeforeARestartKeepsItsStream() {
+        Path dir = tmp.resolve("spool");
+        try {
+            System.setProperty("wssink.bootId", "boot-1");
+            String stream;
+            try (Spool spool = Spool.open(config(dir))) {
+                stream = spool.streamId();
+                spool.append("before");
+            }
+            System.setProperty("wssink.bootId", "boot-2");
+            try (Spool spool = Spool.open(config(dir))) {
+                assertEquals(stream, spool.streamId());
+                assertEquals(0, spool.stats().streamForks());
+            }
+        } finally {
+            System.clearProperty("wssink.bootId");
         }
     }
 

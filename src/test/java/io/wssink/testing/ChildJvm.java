@@ -35,6 +35,9 @@ public final class ChildJvm implements AutoCloseable {
                 cmd.add(a);
             }
         }
+        if (System.getProperty("wssink.bootId") != null) { // a test that plays a machine restart names the boot
+            cmd.add("-Dwssink.bootId=" + System.getProperty("wssink.bootId"));
+        }
         cmd.add("-Xmx256m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

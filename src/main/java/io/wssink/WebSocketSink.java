@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A sink that never loses an event: {@code write} appends to an on-disk spool and returns the event's id; a
@@ -166,6 +167,11 @@ public final class WebSocketSink implements Sink {
         public Builder mode(Mode mode) { transport.mode(mode); return this; }
         /** An extra handshake header, e.g. Authorization; its value is never logged. */
         public Builder header(String name, String value) { transport.header(name, value); return this; }
+        /**
+         * A header whose value is asked for at every connection attempt, for credentials that rotate (see
+         * {@link io.wssink.transport.HeaderFile} for one kept in a file); never logged.
+         */
+        public Builder header(String name, Supplier<String> value) { transport.header(name, value); return this; }
         /** A PEM file of CA certificates to trust for wss:// (the JDK's trust store otherwise). */
         public Builder trustCertificates(Path pem) { transport.trustCertificates(pem); return this; }
         /** Trust any certificate and skip hostname verification. Warned about at every start. */

@@ -4,6 +4,7 @@ import io.wssink.WebSocketSink;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.protocol.Mode;
+import io.wssink.transport.HeaderFile;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -24,6 +25,14 @@ final class SinkOptions {
 
     @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged.")
     List<String> headers = new ArrayList<>();
+
+    @Option(names = "--token-file", description = "A file holding a bearer token for Authorization, read again at"
+            + " every connection attempt (rotated tokens are picked up); never logged.")
+    Path tokenFile;
+
+    @Option(names = "--header-file", description = "A handshake header K=FILE whose value is FILE's content, read"
+            + " again at every connection attempt; never logged.")
+    List<String> headerFiles = new ArrayList<>();
 
     @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
     Path trust;
@@ -85,6 +94,16 @@ final class SinkOptions {
                         + "...'");
             }
             b.header(h.substring(0, eq), h.substring(eq + 1));
+        }
+        if (tokenFile != null) {
+            b.header("Authorization", HeaderFile.bearer(tokenFile));
+        }
+        for (String h : headerFiles) {
+            int eq = h.indexOf('=');
+            if (eq <= 0 || eq == h.length() - 1) {
+                throw new IllegalArgumentException("--header-file takes NAME=FILE, not '" + h + "'");
+            }
+            b.header(h.substring(0, eq), HeaderFile.value(Path.of(h.substring(eq + 1))));
         }
         if (trust != null) {
             b.trustCertificates(trust);

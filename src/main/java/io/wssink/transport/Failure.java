@@ -117,6 +117,8 @@ public record Failure(Kind kind, int code, String text) {
         PROTOCOL_ERROR,
         /** An attempt that neither opened nor failed in time was abandoned. */
         STUCK,
+        /** A header's value could not be had (a supplier failed, a token file is missing): no attempt was made. */
+        CREDENTIALS,
         /** Anything else: {@link #text()} names the exception's class. */
         OTHER
     }

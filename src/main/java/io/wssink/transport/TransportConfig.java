@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Immutable settings of the WebSocket client; build with {@link #builder()}. Header values are secrets as far as
@@ -19,7 +20,8 @@ import java.util.Objects;
 public final class TransportConfig {
     private final List<URI> urls;
     private final Mode mode;
-    private final Map<String, String> headers;
+    /** Called at every connection attempt (a fixed value is a supplier of itself). */
+    private final Map<String, Supplier<String>> headers;
     private final Path trustCertificates;
     private final boolean insecure;
     private final Duration connectTimeout;
@@ -77,6 +79,22 @@ public final class TransportConfig {
         return new Builder();
     }
 
+    static void checkHeaderName(String name) {
+        if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
+            throw new IllegalArgumentException("invalid header name '" + name + "'");
+        }
+    }
+
+    /** Checks a header's value without ever putting it into the message. */
+    static void checkHeaderValue(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("header " + name + " has no value");
+        }
+        if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw new IllegalArgumentException("the value of header " + name + " holds a line break");
+        }
+    }
+
     /**
      * Checks a URL: ws:// or wss://, with a host.
      *
@@ -121,8 +139,11 @@ public final class TransportConfig {
 
     public List<URI> urls() { return urls; }
     public Mode mode() { return mode; }
-    /** Extra handshake headers, e.g. Authorization. */
-    public Map<String, String> headers() { return headers; }
+    /**
+     * Extra handshake headers, e.g. Authorization: each supplier is called at every connection attempt, so a
+     * credential refreshed elsewhere (a token file, a vault) is picked up by the next attempt.
+     */
+    public Map<String, Supplier<String>> headers() { return headers; }
     /** A PEM file of CA certificates to trust for wss://, or null for the JDK's default trust store. */
     public Path trustCertificates() { return trustCertificates; }
     /** Trust any certificate and skip hostname verification; logged as a warning at every start. */
@@ -160,7 +181,7 @@ public final class TransportConfig {
     public static final class Builder {
         private final List<URI> urls = new ArrayList<>();
         private Mode mode = Mode.AUTO;
-        private final Map<String, String> headers = new LinkedHashMap<>();
+        private final Map<String, Supplier<String>> headers = new LinkedHashMap<>();
         private Path trustCertificates;
         private boolean insecure;
         private Duration connectTimeout = Duration.ofSeconds(10);
@@ -183,13 +204,19 @@ public final class TransportConfig {
         public Builder url(URI url) { urls.add(checkUrl(url)); return this; }
         public Builder mode(Mode v) { mode = Objects.requireNonNull(v); return this; }
         public Builder header(String name, String value) {
-            if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
-                throw new IllegalArgumentException("invalid header name '" + name + "'");
-            }
-            if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
-                throw new IllegalArgumentException("the value of header " + name + " holds a line break");
-            }
-            headers.put(name, value);
+            checkHeaderName(name);
+            checkHeaderValue(name, value);
+            headers.put(name, () -> value);
+            return this;
+        }
+        /**
+         * A header whose value is asked for at every connection attempt (a rotating token). A supplier that throws
+         * or returns null or a line break fails that attempt, which is retried with backoff; the value is never
+         * logged.
+         */
+        public Builder header(String name, Supplier<String> value) {
+            checkHeaderName(name);
+            headers.put(name, Objects.requireNonNull(value));
             return this;
         }
         public Builder trustCertificates(Path pemFile) { trustCertificates = pemFile; return this; }

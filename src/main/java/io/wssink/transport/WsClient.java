@@ -32,6 +32,8 @@ import io.wssink.internal.DaemonThreads;
 
 import javax.net.ssl.SSLException;
 import java.net.URI;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,7 +88,15 @@ public final class WsClient implements AutoCloseable {
         String host = url.getHost();
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
         HttpHeaders headers = new DefaultHttpHeaders();
-        config.headers().forEach(headers::set);
+        Failure noHeader = resolveHeaders(headers);
+        if (noHeader != null) {
+            // reported from the event loop, as every other outcome of an attempt is
+            group.next().execute(() -> {
+                connection.fail(noHeader);
+                connection.reportEnded();
+            });
+            return connection;
+        }
         headers.set(WireFormat.STREAM_HEADER, streamId); // last: a user header never names another stream
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
@@ -132,6 +142,27 @@ public final class WsClient implements AutoCloseable {
             }
         });
         return connection;
+    }
+
+    /**
+     * Asks each header's supplier for its value, now: a token file rewritten since the last attempt is read again.
+     *
+     * @return null, or why the attempt cannot be made (naming the header, never its value)
+     */
+    private Failure resolveHeaders(HttpHeaders headers) {
+        for (Map.Entry<String, Supplier<String>> h : config.headers().entrySet()) {
+            String value;
+            try {
+                value = h.getValue().get();
+                TransportConfig.checkHeaderValue(h.getKey(), value);
+            } catch (RuntimeException e) {
+                return new Failure(Failure.Kind.CREDENTIALS, "cannot get the value of header " + h.getKey() + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                        + "; fix it, the next attempt asks again");
+            }
+            headers.set(h.getKey(), value);
+        }
+        return null;
     }
 
     @Override

@@ -174,6 +174,11 @@ public final class WebSocketSink implements Sink {
         public Builder header(String name, Supplier<String> value) { transport.header(name, value); return this; }
         /** A PEM file of CA certificates to trust for wss:// (the JDK's trust store otherwise). */
         public Builder trustCertificates(Path pem) { transport.trustCertificates(pem); return this; }
+        /**
+         * Mutual TLS: the PEM certificate (chain) to present for wss://, and its unencrypted PKCS#8 PEM key
+         * ({@code BEGIN PRIVATE KEY}).
+         */
+        public Builder clientCertificate(Path certPem, Path keyPem) { transport.clientCertificate(certPem, keyPem); return this; }
         /** Trust any certificate and skip hostname verification. Warned about at every start. */
         public Builder insecure(boolean insecure) { transport.insecure(insecure); return this; }
         public Builder connectTimeout(Duration d) { transport.connectTimeout(d); return this; }

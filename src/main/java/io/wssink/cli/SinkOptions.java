@@ -37,6 +37,12 @@ final class SinkOptions {
     @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
     Path trust;
 
+    @Option(names = "--client-cert", description = "Mutual TLS: PEM certificate (chain) to present; needs --client-key.")
+    Path clientCert;
+
+    @Option(names = "--client-key", description = "Mutual TLS: PEM private key of --client-cert, unencrypted PKCS#8.")
+    Path clientKey;
+
     @Option(names = "--insecure", description = "Trust any certificate and skip hostname checks (warned at start).")
     boolean insecure;
 
@@ -107,6 +113,12 @@ final class SinkOptions {
         }
         if (trust != null) {
             b.trustCertificates(trust);
+        }
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("--client-cert and --client-key go together: give both");
+        }
+        if (clientCert != null) {
+            b.clientCertificate(clientCert, clientKey);
         }
         if (maxSpoolBytes != null) {
             b.maxSpoolBytes(maxSpoolBytes);

@@ -65,7 +65,8 @@ public record Failure(Kind kind, int code, String text) {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + firstLine(root.getMessage()));
+            String message = firstLine(root.getMessage());
+            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + message + clientCertificateHint(message));
         }
         if (t instanceof ClosedChannelException) {
             return new Failure(Failure.Kind.CLOSED, "connection closed");
@@ -74,6 +75,29 @@ public record Failure(Kind kind, int code, String text) {
             return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
         }
         return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
+    }
+
+    /**
+     * The alerts a server sends about the client's certificate (measured: a Netty server with ClientAuth.REQUIRE
+     * sends bad_certificate to a client that has none, certificate_unknown to one signed by a CA it does not trust;
+     * TLS 1.3 defines certificate_required): the operator needs to hear that it is about this side's certificate.
+     */
+    private static String clientCertificateHint(String message) {
+        String prefix = "Received fatal alert: ";
+        if (message.startsWith(prefix)) {
+            switch (message.substring(prefix.length()).trim()) {
+                case "bad_certificate", "certificate_required", "certificate_unknown", "unknown_ca",
+                     "certificate_expired", "certificate_revoked", "unsupported_certificate", "access_denied" -> {
+                    return " (the server refused this client's certificate, or wants one: give a client certificate"
+                            + " signed by a CA the server trusts, with clientCertificate(cert, key) or --client-cert"
+                            + " and --client-key)";
+                }
+                default -> {
+                    return "";
+                }
+            }
+        }
+        return "";
     }
 
     private static String firstLine(String s) {

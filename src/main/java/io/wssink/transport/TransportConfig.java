@@ -23,6 +23,8 @@ public final class TransportConfig {
     /** Called at every connection attempt (a fixed value is a supplier of itself). */
     private final Map<String, Supplier<String>> headers;
     private final Path trustCertificates;
+    private final Path clientCertificate;
+    private final Path clientKey;
     private final boolean insecure;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
@@ -45,6 +47,8 @@ public final class TransportConfig {
         this.mode = b.mode;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.trustCertificates = b.trustCertificates;
+        this.clientCertificate = b.clientCertificate;
+        this.clientKey = b.clientKey;
         this.insecure = b.insecure;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -146,6 +150,10 @@ public final class TransportConfig {
     public Map<String, Supplier<String>> headers() { return headers; }
     /** A PEM file of CA certificates to trust for wss://, or null for the JDK's default trust store. */
     public Path trustCertificates() { return trustCertificates; }
+    /** The PEM certificate (chain) this client presents for mutual TLS, or null for none. */
+    public Path clientCertificate() { return clientCertificate; }
+    /** The PEM private key (unencrypted PKCS#8) of {@link #clientCertificate()}, or null. */
+    public Path clientKey() { return clientKey; }
     /** Trust any certificate and skip hostname verification; logged as a warning at every start. */
     public boolean insecure() { return insecure; }
     public Duration connectTimeout() { return connectTimeout; }
@@ -175,7 +183,7 @@ public final class TransportConfig {
         List<String> shown = new ArrayList<>();
         urls.forEach(u -> shown.add(redact(u)));
         return "TransportConfig{urls=" + shown + ", mode=" + mode + ", headers=" + headers.keySet()
-                + ", insecure=" + insecure + ", compression=" + compression + "}";
+                + ", clientCertificate=" + clientCertificate + ", insecure=" + insecure + ", compression=" + compression + "}";
     }
 
     public static final class Builder {
@@ -183,6 +191,8 @@ public final class TransportConfig {
         private Mode mode = Mode.AUTO;
         private final Map<String, Supplier<String>> headers = new LinkedHashMap<>();
         private Path trustCertificates;
+        private Path clientCertificate;
+        private Path clientKey;
         private boolean insecure;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -220,6 +230,16 @@ public final class TransportConfig {
             return this;
         }
         public Builder trustCertificates(Path pemFile) { trustCertificates = pemFile; return this; }
+        /**
+         * Mutual TLS: the certificate (chain) to present, and its private key, both PEM files; the key unencrypted
+         * PKCS#8 ({@code BEGIN PRIVATE KEY}, as {@code openssl genpkey} writes; convert an {@code RSA PRIVATE KEY}
+         * with {@code openssl pkcs8 -topk8 -nocrypt}).
+         */
+        public Builder clientCertificate(Path certPem, Path keyPem) {
+            clientCertificate = Objects.requireNonNull(certPem);
+            clientKey = Objects.requireNonNull(keyPem);
+            return this;
+        }
         public Builder insecure(boolean v) { insecure = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }

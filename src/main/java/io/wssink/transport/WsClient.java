@@ -61,6 +61,9 @@ public final class WsClient implements AutoCloseable {
     private static SslContext sslContext(TransportConfig config) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient();
+            if (config.clientCertificate() != null) {
+                b.keyManager(config.clientCertificate().toFile(), config.clientKey().toFile());
+            }
             if (config.insecure()) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
             } else {
@@ -73,6 +76,8 @@ public final class WsClient implements AutoCloseable {
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot set up TLS"
                     + (config.trustCertificates() == null ? "" : " with trust file " + config.trustCertificates())
+                    + (config.clientCertificate() == null ? "" : " with client certificate " + config.clientCertificate()
+                    + " and key " + config.clientKey() + " (PEM; the key unencrypted PKCS#8, 'BEGIN PRIVATE KEY')")
                     + ": " + e.getMessage(), e);
         }
     }

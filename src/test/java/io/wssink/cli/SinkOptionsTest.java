@@ -1,8 +1,12 @@
 package io.wssink.cli;
 
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.wssink.WebSocketSink;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -46,6 +50,30 @@ class SinkOptionsTest {
                 sink.acked(id).get(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @Test
+    void clientCertAndKeyPresentACertificateToAReceiverThatRequiresOne() throws Exception {
+        TestCertificates certs = new TestCertificates();
+        TestCertificates.Server server = certs.server("127.0.0.1");
+        Path cert = tmp.resolve("client.pem");
+        Path key = tmp.resolve("client.key");
+        TestCertificates.writePem(certs.client("cli"), cert, key);
+        SslContext ssl = SslContextBuilder.forServer(server.keys().getPrivate(), server.cert(), certs.ca)
+                .trustManager(certs.ca).clientAuth(ClientAuth.REQUIRE).build();
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).ssl(ssl).build());
+             WebSocketSink sink = parse("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--trust", certs.writeCa(tmp.resolve("ca.pem")).toString(),
+                     "--client-cert", cert.toString(), "--client-key", key.toString()).builder().build()) {
+            sink.acked(sink.write("x")).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aClientCertWithoutItsKeyIsABadArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--url", "wss://127.0.0.1:1/",
+                "--spool", tmp.resolve("s").toString(), "--client-cert", "c.pem").builder());
+        assertTrue(e.getMessage().contains("--client-key"), e.getMessage());
     }
 
     @Test

@@ -179,6 +179,15 @@ public final class WebSocketSink implements Sink {
          * ({@code BEGIN PRIVATE KEY}).
          */
         public Builder clientCertificate(Path certPem, Path keyPem) { transport.clientCertificate(certPem, keyPem); return this; }
+        /**
+         * Connect through an HTTP CONNECT proxy, {@code http://[user:password@]host[:port]}; the user info (basic
+         * auth) is never logged.
+         */
+        public Builder proxy(URI proxy) { transport.proxy(proxy); return this; }
+        /** Hosts reached directly despite the proxy, in NO_PROXY's syntax. */
+        public Builder noProxy(String hosts) { transport.noProxy(hosts); return this; }
+        /** Take the proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; off by default (the library reads no environment). */
+        public Builder proxyFromEnvironment(boolean on) { transport.proxyFromEnvironment(on); return this; }
         /** Trust any certificate and skip hostname verification. Warned about at every start. */
         public Builder insecure(boolean insecure) { transport.insecure(insecure); return this; }
         public Builder connectTimeout(Duration d) { transport.connectTimeout(d); return this; }

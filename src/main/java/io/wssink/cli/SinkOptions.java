@@ -7,6 +7,7 @@ import io.wssink.protocol.Mode;
 import io.wssink.transport.HeaderFile;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,14 @@ final class SinkOptions {
 
     @Option(names = "--client-key", description = "Mutual TLS: PEM private key of --client-cert, unencrypted PKCS#8.")
     Path clientKey;
+
+    @Option(names = "--proxy", description = "HTTP CONNECT proxy, http://[user:password@]host[:port] (user info is"
+            + " never logged; prefer --proxy-from-env for credentials: argv is visible to other users).")
+    URI proxy;
+
+    @Option(names = "--proxy-from-env", description = "Take the proxy from HTTPS_PROXY (wss://), HTTP_PROXY (ws://)"
+            + " and NO_PROXY. Off by default.")
+    boolean proxyFromEnv;
 
     @Option(names = "--insecure", description = "Trust any certificate and skip hostname checks (warned at start).")
     boolean insecure;
@@ -114,6 +123,10 @@ final class SinkOptions {
         if (trust != null) {
             b.trustCertificates(trust);
         }
+        if (proxy != null) {
+            b.proxy(proxy);
+        }
+        b.proxyFromEnvironment(proxyFromEnv);
         if ((clientCert == null) != (clientKey == null)) {
             throw new IllegalArgumentException("--client-cert and --client-key go together: give both");
         }

@@ -5,6 +5,7 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.proxy.ProxyConnectException;
 import io.wssink.internal.PeerText;
 import io.wssink.protocol.WireFormat;
 
@@ -51,6 +52,9 @@ public record Failure(Kind kind, int code, String text) {
         if (t instanceof WebSocketClientHandshakeException) {
             return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());
         }
+        if (t instanceof ProxyConnectException p) {
+            return proxyFailure(p);
+        }
         if (t instanceof ConnectTimeoutException) {
             return new Failure(Failure.Kind.CONNECT_TIMEOUT, "connection timed out");
         }
@@ -75,6 +79,29 @@ public record Failure(Kind kind, int code, String text) {
             return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
         }
         return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
+    }
+
+    /**
+     * Netty's message is "http, basic, /127.0.0.1:3128 => host:443, status: 407 Proxy Authentication Required"
+     * (addresses and the outcome; never the credentials), or ends in "timeout" or "disconnected".
+     */
+    private static Failure proxyFailure(ProxyConnectException p) {
+        String message = firstLine(p.getMessage());
+        int status = message.indexOf("status: ");
+        if (status >= 0) {
+            String answer = PeerText.sanitize(message.substring(status + 8), 64);
+            int code = 0;
+            try {
+                code = Integer.parseInt(answer.substring(0, Math.min(3, answer.length())));
+            } catch (NumberFormatException ignored) {
+                // no code: the text says it all
+            }
+            String hint = code == 407 ? "; check the proxy's user and password (user info of the proxy URL)" : "";
+            return new Failure(Failure.Kind.PROXY, code, "the proxy refused to connect: HTTP " + answer + hint);
+        }
+        int arrow = message.indexOf(", /");
+        return new Failure(Failure.Kind.PROXY, "the proxy failed: "
+                + PeerText.sanitize(arrow >= 0 ? message.substring(arrow + 2) : message, 160));
     }
 
     /**
@@ -141,6 +168,8 @@ public record Failure(Kind kind, int code, String text) {
         PROTOCOL_ERROR,
         /** An attempt that neither opened nor failed in time was abandoned. */
         STUCK,
+        /** An HTTP proxy refused CONNECT ({@link #code()}: its status), timed out or hung up. */
+        PROXY,
         /** A header's value could not be had (a supplier failed, a token file is missing): no attempt was made. */
         CREDENTIALS,
         /** Anything else: {@link #text()} names the exception's class. */

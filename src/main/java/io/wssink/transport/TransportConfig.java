@@ -26,6 +26,7 @@ public final class TransportConfig {
     private final Path clientCertificate;
     private final Path clientKey;
     private final boolean insecure;
+    private final ProxySettings proxy;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final Duration backoffInitial;
@@ -50,6 +51,8 @@ public final class TransportConfig {
         this.clientCertificate = b.clientCertificate;
         this.clientKey = b.clientKey;
         this.insecure = b.insecure;
+        this.proxy = b.proxy != null ? ProxySettings.of(b.proxy, b.noProxy)
+                : b.proxyFromEnvironment ? ProxySettings.fromEnvironment(System.getenv()) : ProxySettings.NONE;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.backoffInitial = b.backoffInitial;
@@ -156,6 +159,8 @@ public final class TransportConfig {
     public Path clientKey() { return clientKey; }
     /** Trust any certificate and skip hostname verification; logged as a warning at every start. */
     public boolean insecure() { return insecure; }
+    /** Which HTTP CONNECT proxy carries the connection to each URL; {@link ProxySettings#NONE} by default. */
+    public ProxySettings proxy() { return proxy; }
     public Duration connectTimeout() { return connectTimeout; }
     public Duration handshakeTimeout() { return handshakeTimeout; }
     public Duration backoffInitial() { return backoffInitial; }
@@ -183,7 +188,7 @@ public final class TransportConfig {
         List<String> shown = new ArrayList<>();
         urls.forEach(u -> shown.add(redact(u)));
         return "TransportConfig{urls=" + shown + ", mode=" + mode + ", headers=" + headers.keySet()
-                + ", clientCertificate=" + clientCertificate + ", insecure=" + insecure + ", compression=" + compression + "}";
+                + ", proxy=" + proxy + ", clientCertificate=" + clientCertificate + ", insecure=" + insecure + ", compression=" + compression + "}";
     }
 
     public static final class Builder {
@@ -194,6 +199,9 @@ public final class TransportConfig {
         private Path clientCertificate;
         private Path clientKey;
         private boolean insecure;
+        private URI proxy;
+        private String noProxy;
+        private boolean proxyFromEnvironment;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration backoffInitial = Duration.ofMillis(100);
@@ -241,6 +249,15 @@ public final class TransportConfig {
             return this;
         }
         public Builder insecure(boolean v) { insecure = v; return this; }
+        /**
+         * Connect through this HTTP proxy ({@code http://[user:password@]host[:port]}, HTTP CONNECT, basic auth from
+         * the user info, which is never logged). Wins over {@link #proxyFromEnvironment(boolean)}.
+         */
+        public Builder proxy(URI v) { proxy = Objects.requireNonNull(v); return this; }
+        /** Hosts to reach directly despite {@link #proxy(URI)}: NO_PROXY's syntax ("localhost,.internal,10.0.0.1"). */
+        public Builder noProxy(String v) { noProxy = v; return this; }
+        /** Take the proxy from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (read at build); off: the library reads no environment unless asked. */
+        public Builder proxyFromEnvironment(boolean v) { proxyFromEnvironment = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
         public Builder backoff(Duration initial, Duration max) { backoffInitial = initial; backoffMax = max; return this; }

@@ -16,6 +16,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -24,6 +25,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.handler.proxy.ProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -31,6 +34,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.wssink.internal.DaemonThreads;
 
 import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -114,6 +118,7 @@ public final class WsClient implements AutoCloseable {
                 .sendCloseFrame(null) // close frames are sent explicitly, with their real status (Connection.close)
                 .dropPongFrames(false)
                 .build();
+        URI proxy = config.proxy().proxyFor(url);
         Bootstrap b = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -126,6 +131,9 @@ public final class WsClient implements AutoCloseable {
                         // channel before connect() has even returned to the forwarder thread
                         connection.channel = ch;
                         ChannelPipeline p = ch.pipeline();
+                        if (proxy != null) {
+                            p.addLast("proxy", proxyHandler(proxy));
+                        }
                         if (tls) {
                             p.addLast("tls", ssl.newHandler(ch.alloc(), host, port));
                         }
@@ -138,7 +146,13 @@ public final class WsClient implements AutoCloseable {
                         p.addLast("wssink", new ClientHandler(connection, config));
                     }
                 });
-        ChannelFuture f = b.connect(host, port);
+        ChannelFuture f;
+        if (proxy == null) {
+            f = b.connect(host, port);
+        } else {
+            // the proxy resolves the endpoint's name: it may be one only the proxy's side of the network knows
+            f = b.resolver(NoopAddressResolverGroup.INSTANCE).connect(InetSocketAddress.createUnresolved(host, port));
+        }
         connection.channel = f.channel(); // also set by initChannel, first; the same channel
         f.addListener(done -> {
             if (!done.isSuccess()) {
@@ -147,6 +161,15 @@ public final class WsClient implements AutoCloseable {
             }
         });
         return connection;
+    }
+
+    private ProxyHandler proxyHandler(URI proxy) {
+        InetSocketAddress address = new InetSocketAddress(proxy.getHost(), ProxySettings.port(proxy));
+        String[] credentials = ProxySettings.credentials(proxy);
+        HttpProxyHandler h = credentials == null ? new HttpProxyHandler(address)
+                : new HttpProxyHandler(address, credentials[0], credentials[1]);
+        h.setConnectTimeoutMillis(config.connectTimeout().toMillis());
+        return h;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.wssink.WebSocketSink;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.testing.ConnectProxy;
 import io.wssink.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +75,17 @@ class SinkOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--url", "wss://127.0.0.1:1/",
                 "--spool", tmp.resolve("s").toString(), "--client-cert", "c.pem").builder());
         assertTrue(e.getMessage().contains("--client-key"), e.getMessage());
+    }
+
+    @Test
+    void proxyTakesTheConnectionThroughAnHttpConnectProxy() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             ConnectProxy proxy = new ConnectProxy("u", "p");
+             WebSocketSink sink = parse("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--proxy", proxy.url("u:p").toString()).builder().build()) {
+            sink.acked(sink.write("x")).get(30, TimeUnit.SECONDS);
+            assertEquals(1, proxy.tunnels.get());
+        }
     }
 
     @Test

@@ -9,7 +9,9 @@ import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolFullException;
+import io.wssink.transport.HeaderFile;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +65,13 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     private String trustCertificates;
     private boolean insecure;
     private boolean binary;
+    private String tokenFile;
+    private final List<String> headerFiles = new ArrayList<>();
+    private String clientCertificate;
+    private String clientKey;
+    private String proxy;
+    private String noProxy;
+    private boolean proxyFromEnvironment;
 
     /** Set by start(), cleared by stop(); read by every appending thread. */
     private volatile WebSocketSink sink;
@@ -95,6 +104,20 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     public void setDrainTimeout(String drainTimeout) { this.drainTimeout = drainTimeout; }
     public void setTrustCertificates(String pem) { trustCertificates = pem.trim(); }
     public void setInsecure(boolean insecure) { this.insecure = insecure; }
+    /** A file holding a bearer token for Authorization, read again at every connection attempt. */
+    public void setTokenFile(String path) { tokenFile = path.trim(); }
+    /** A header {@code Name=file} whose value is the file's content, read again at every connection attempt. */
+    public void addHeaderFile(String nameAndFile) { headerFiles.add(nameAndFile.trim()); }
+    /** Mutual TLS: the PEM certificate (chain) to present; needs {@link #setClientKey}. */
+    public void setClientCertificate(String pem) { clientCertificate = pem.trim(); }
+    /** Mutual TLS: the unencrypted PKCS#8 PEM key of the client certificate. */
+    public void setClientKey(String pem) { clientKey = pem.trim(); }
+    /** An HTTP CONNECT proxy, http://[user:password@]host[:port]. */
+    public void setProxy(String url) { proxy = url.trim(); }
+    /** Hosts reached directly despite the proxy (NO_PROXY's syntax). */
+    public void setNoProxy(String hosts) { noProxy = hosts; }
+    /** Take the proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY. */
+    public void setProxyFromEnvironment(boolean on) { proxyFromEnvironment = on; }
     /** The payload is the encoder's bytes as a binary event; by default it is text, less one trailing newline. */
     public void setBinary(boolean binary) { this.binary = binary; }
 
@@ -149,6 +172,21 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         if (drainTimeout != null) b.drainTimeout(duration(drainTimeout));
         if (trustCertificates != null) b.trustCertificates(Path.of(trustCertificates));
         if (insecure) b.insecure(true);
+        if (tokenFile != null) b.header("Authorization", HeaderFile.bearer(Path.of(tokenFile)));
+        for (String h : headerFiles) {
+            int eq = h.indexOf('=');
+            if (eq <= 0 || eq == h.length() - 1) {
+                throw new IllegalArgumentException("<headerFile> takes Name=file, not '" + h + "'");
+            }
+            b.header(h.substring(0, eq).trim(), HeaderFile.value(Path.of(h.substring(eq + 1).trim())));
+        }
+        if ((clientCertificate == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("<clientCertificate> and <clientKey> go together: give both");
+        }
+        if (clientCertificate != null) b.clientCertificate(Path.of(clientCertificate), Path.of(clientKey));
+        if (proxy != null) b.proxy(URI.create(proxy));
+        if (noProxy != null) b.noProxy(noProxy);
+        b.proxyFromEnvironment(proxyFromEnvironment);
         return b;
     }
 

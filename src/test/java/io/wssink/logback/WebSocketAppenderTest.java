@@ -7,13 +7,16 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.status.Status;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.testing.ConnectProxy;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -78,10 +81,30 @@ class WebSocketAppenderTest {
             forwarderNamed.join();
             a.doAppend(event("app", "the application's"));
             long last = a.sink().status().spool().lastId();
-            a.sink().acked(last).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            a.sink().acked(last).get(30, TimeUnit.SECONDS);
             a.stop();
             await().atMost(Duration.ofSeconds(10)).until(() -> Output.lines(out).size() >= 1);
             assertEquals(List.of("the application's"), Output.lines(out));
+        }
+    }
+
+    @Test
+    void theBuildersNetworkSettingsWorkFromTheAppenderTooTokenFileAndProxy() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        Path token = tmp.resolve("token");
+        Files.writeString(token, "tok\n");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).token("tok").build());
+             ConnectProxy proxy = new ConnectProxy(null, null)) {
+            WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"));
+            a.setTokenFile(token.toString());
+            a.setProxy(proxy.url(null).toString());
+            a.start();
+            assertTrue(a.isStarted(), () -> context.getStatusManager().getCopyOfStatusList().toString());
+            a.doAppend(event("app", "via proxy, with a token"));
+            a.sink().acked(a.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);
+            a.stop();
+            assertEquals(1, proxy.tunnels.get());
+            assertEquals(List.of("via proxy, with a token"), Output.lines(out));
         }
     }
 

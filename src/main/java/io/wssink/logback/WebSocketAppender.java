@@ -226,8 +226,8 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 reportOnce(() -> addWarn("spool of appender \"" + name + "\" is full: events are dropped (policy"
                         + " DROP_NEWEST; " + s.status().spool().droppedEvents() + " so far); the endpoint is not taking"
                         + " them fast enough, or maxSpoolBytes is too small"));
-            } else {
-                troubleReported = false;
+            } else if (troubleReported) {
+                troubleReported = false; // read, not written, on the usual path
             }
         } catch (SpoolFullException e) {
             reportOnce(() -> addError("spool of appender \"" + name + "\" is full; event not logged: "

@@ -1,8 +1,10 @@
 package io.wssink.logback;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.status.Status;
 import io.wssink.receiver.ReceiverConfig;
@@ -105,6 +107,32 @@ class WebSocketAppenderTest {
             a.stop();
             assertEquals(1, proxy.tunnels.get());
             assertEquals(List.of("via proxy, with a token"), Output.lines(out));
+        }
+    }
+
+    @Test
+    void anEncoderThatLogsThroughTheSameAppenderDoesNotRecurse() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"));
+            Logger app = context.getLogger("app");
+            PatternLayoutEncoder logging = new PatternLayoutEncoder() {
+                @Override
+                public byte[] encode(ILoggingEvent event) {
+                    app.info("logged by the encoder"); // re-enters the appender on this thread
+                    return super.encode(event);
+                }
+            };
+            logging.setContext(context);
+            logging.setPattern("%msg");
+            logging.start();
+            a.setEncoder(logging);
+            a.start();
+            app.addAppender(a);
+            app.info("outer");
+            a.sink().acked(a.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);
+            a.stop();
+            assertEquals(List.of("outer"), Output.lines(out));
         }
     }
 

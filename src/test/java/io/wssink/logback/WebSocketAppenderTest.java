@@ -7,6 +7,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.status.Status;
+import io.wssink.WebSocketSink;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.testing.ConnectProxy;
@@ -65,8 +66,14 @@ class WebSocketAppenderTest {
         List<Status> warnings = context.getStatusManager().getCopyOfStatusList().stream()
                 .filter(s -> s.getLevel() == Status.WARN && s.getMessage().contains("is full")).toList();
         assertEquals(1, warnings.size(), "one report per episode of drops, not one per event: " + warnings);
+        long spooled = a.sink().status().spool().backlogEvents();
         a.stop();
         assertFalse(a.isStarted());
+        assertNull(a.sink());
+        // stop() closed the sink as close() does: the spool is free for the next start, and kept every event
+        try (WebSocketSink next = WebSocketSink.builder().url("ws://127.0.0.1:1/").spool(tmp.resolve("spool")).build()) {
+            assertEquals(spooled, next.status().spool().backlogEvents());
+        }
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A sink that never loses an event: {@code write} appends to an on-disk spool and returns the event's id; a
@@ -160,8 +161,27 @@ public final class WebSocketSink implements Sink {
         public Builder mode(Mode mode) { transport.mode(mode); return this; }
         /** An extra handshake header, e.g. Authorization; its value is never logged. */
         public Builder header(String name, String value) { transport.header(name, value); return this; }
+        /**
+         * A header whose value is asked for at every connection attempt, for credentials that rotate (see
+         * {@link io.wssink.transport.HeaderFile} for one kept in a file); never logged.
+         */
+        public Builder header(String name, Supplier<String> value) { transport.header(name, value); return this; }
         /** A PEM file of CA certificates to trust for wss:// (the JDK's trust store otherwise). */
         public Builder trustCertificates(Path pem) { transport.trustCertificates(pem); return this; }
+        /**
+         * Mutual TLS: the PEM certificate (chain) to present for wss://, and its unencrypted PKCS#8 PEM key
+         * ({@code BEGIN PRIVATE KEY}).
+         */
+        public Builder clientCertificate(Path certPem, Path keyPem) { transport.clientCertificate(certPem, keyPem); return this; }
+        /**
+         * Connect through an HTTP CONNECT proxy, {@code http://[user:password@]host[:port]}; the user info (basic
+         * auth) is never logged.
+         */
+        public Builder proxy(URI proxy) { transport.proxy(proxy); return this; }
+        /** Hosts reached directly despite the proxy, in NO_PROXY's syntax. */
+        public Builder noProxy(String hosts) { transport.noProxy(hosts); return this; }
+        /** Take the proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; off by default (the library reads no environment). */
+        public Builder proxyFromEnvironment(boolean on) { transport.proxyFromEnvironment(on); return this; }
         /** Trust any certificate and skip hostname verification. Warned about at every start. */
         public Builder insecure(boolean insecure) { transport.insecure(insecure); return this; }
         public Builder connectTimeout(Duration d) { transport.connectTimeout(d); return this; }

@@ -4,8 +4,10 @@ import io.wssink.WebSocketSink;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.protocol.Mode;
+import io.wssink.transport.HeaderFile;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +27,30 @@ final class SinkOptions {
     @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged.")
     List<String> headers = new ArrayList<>();
 
+    @Option(names = "--token-file", description = "A file holding a bearer token for Authorization, read again at"
+            + " every connection attempt (rotated tokens are picked up); never logged.")
+    Path tokenFile;
+
+    @Option(names = "--header-file", description = "A handshake header K=FILE whose value is FILE's content, read"
+            + " again at every connection attempt; never logged.")
+    List<String> headerFiles = new ArrayList<>();
+
     @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
     Path trust;
+
+    @Option(names = "--client-cert", description = "Mutual TLS: PEM certificate (chain) to present; needs --client-key.")
+    Path clientCert;
+
+    @Option(names = "--client-key", description = "Mutual TLS: PEM private key of --client-cert, unencrypted PKCS#8.")
+    Path clientKey;
+
+    @Option(names = "--proxy", description = "HTTP CONNECT proxy, http://[user:password@]host[:port] (user info is"
+            + " never logged; prefer --proxy-from-env for credentials: argv is visible to other users).")
+    URI proxy;
+
+    @Option(names = "--proxy-from-env", description = "Take the proxy from HTTPS_PROXY (wss://), HTTP_PROXY (ws://)"
+            + " and NO_PROXY. Off by default.")
+    boolean proxyFromEnv;
 
     @Option(names = "--insecure", description = "Trust any certificate and skip hostname checks (warned at start).")
     boolean insecure;
@@ -86,8 +110,28 @@ final class SinkOptions {
             }
             b.header(h.substring(0, eq), h.substring(eq + 1));
         }
+        if (tokenFile != null) {
+            b.header("Authorization", HeaderFile.bearer(tokenFile));
+        }
+        for (String h : headerFiles) {
+            int eq = h.indexOf('=');
+            if (eq <= 0 || eq == h.length() - 1) {
+                throw new IllegalArgumentException("--header-file takes NAME=FILE, not '" + h + "'");
+            }
+            b.header(h.substring(0, eq), HeaderFile.value(Path.of(h.substring(eq + 1))));
+        }
         if (trust != null) {
             b.trustCertificates(trust);
+        }
+        if (proxy != null) {
+            b.proxy(proxy);
+        }
+        b.proxyFromEnvironment(proxyFromEnv);
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("--client-cert and --client-key go together: give both");
+        }
+        if (clientCert != null) {
+            b.clientCertificate(clientCert, clientKey);
         }
         if (maxSpoolBytes != null) {
             b.maxSpoolBytes(maxSpoolBytes);

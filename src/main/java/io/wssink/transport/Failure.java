@@ -5,6 +5,7 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.proxy.ProxyConnectException;
 import io.wssink.internal.PeerText;
 import io.wssink.protocol.WireFormat;
 
@@ -51,6 +52,9 @@ public record Failure(Kind kind, int code, String text) {
         if (t instanceof WebSocketClientHandshakeException) {
             return new Failure(Failure.Kind.HANDSHAKE, "handshake failed: " + t.getMessage());
         }
+        if (t instanceof ProxyConnectException p) {
+            return proxyFailure(p);
+        }
         if (t instanceof ConnectTimeoutException) {
             return new Failure(Failure.Kind.CONNECT_TIMEOUT, "connection timed out");
         }
@@ -65,7 +69,8 @@ public record Failure(Kind kind, int code, String text) {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + firstLine(root.getMessage()));
+            String message = firstLine(root.getMessage());
+            return new Failure(Failure.Kind.TLS, "TLS handshake failed: " + message + clientCertificateHint(message));
         }
         if (t instanceof ClosedChannelException) {
             return new Failure(Failure.Kind.CLOSED, "connection closed");
@@ -74,6 +79,52 @@ public record Failure(Kind kind, int code, String text) {
             return new Failure(Failure.Kind.IO, "connection lost: " + firstLine(t.getMessage()));
         }
         return new Failure(Failure.Kind.OTHER, t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()));
+    }
+
+    /**
+     * Netty's message is "http, basic, /127.0.0.1:3128 => host:443, status: 407 Proxy Authentication Required"
+     * (addresses and the outcome; never the credentials), or ends in "timeout" or "disconnected".
+     */
+    private static Failure proxyFailure(ProxyConnectException p) {
+        String message = firstLine(p.getMessage());
+        int status = message.indexOf("status: ");
+        if (status >= 0) {
+            String answer = PeerText.sanitize(message.substring(status + 8), 64);
+            int code = 0;
+            try {
+                code = Integer.parseInt(answer.substring(0, Math.min(3, answer.length())));
+            } catch (NumberFormatException ignored) {
+                // no code: the text says it all
+            }
+            String hint = code == 407 ? "; check the proxy's user and password (user info of the proxy URL)" : "";
+            return new Failure(Failure.Kind.PROXY, code, "the proxy refused to connect: HTTP " + answer + hint);
+        }
+        int arrow = message.indexOf(", /");
+        return new Failure(Failure.Kind.PROXY, "the proxy failed: "
+                + PeerText.sanitize(arrow >= 0 ? message.substring(arrow + 2) : message, 160));
+    }
+
+    /**
+     * The alerts a server sends about the client's certificate (measured: a Netty server with ClientAuth.REQUIRE
+     * sends bad_certificate to a client that has none, certificate_unknown to one signed by a CA it does not trust;
+     * TLS 1.3 defines certificate_required): the operator needs to hear that it is about this side's certificate.
+     */
+    private static String clientCertificateHint(String message) {
+        String prefix = "Received fatal alert: ";
+        if (message.startsWith(prefix)) {
+            switch (message.substring(prefix.length()).trim()) {
+                case "bad_certificate", "certificate_required", "certificate_unknown", "unknown_ca",
+                     "certificate_expired", "certificate_revoked", "unsupported_certificate", "access_denied" -> {
+                    return " (the server refused this client's certificate, or wants one: give a client certificate"
+                            + " signed by a CA the server trusts, with clientCertificate(cert, key) or --client-cert"
+                            + " and --client-key)";
+                }
+                default -> {
+                    return "";
+                }
+            }
+        }
+        return "";
     }
 
     private static String firstLine(String s) {
@@ -117,6 +168,10 @@ public record Failure(Kind kind, int code, String text) {
         PROTOCOL_ERROR,
         /** An attempt that neither opened nor failed in time was abandoned. */
         STUCK,
+        /** An HTTP proxy refused CONNECT ({@link #code()}: its status), timed out or hung up. */
+        PROXY,
+        /** A header's value could not be had (a supplier failed, a token file is missing): no attempt was made. */
+        CREDENTIALS,
         /** Anything else: {@link #text()} names the exception's class. */
         OTHER
     }

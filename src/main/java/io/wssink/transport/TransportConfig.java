@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Immutable settings of the WebSocket client; build with {@link #builder()}. Header values are secrets as far as
@@ -19,9 +20,13 @@ import java.util.Objects;
 public final class TransportConfig {
     private final List<URI> urls;
     private final Mode mode;
-    private final Map<String, String> headers;
+    /** Called at every connection attempt (a fixed value is a supplier of itself). */
+    private final Map<String, Supplier<String>> headers;
     private final Path trustCertificates;
+    private final Path clientCertificate;
+    private final Path clientKey;
     private final boolean insecure;
+    private final ProxySettings proxy;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final Duration backoffInitial;
@@ -43,7 +48,11 @@ public final class TransportConfig {
         this.mode = b.mode;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.trustCertificates = b.trustCertificates;
+        this.clientCertificate = b.clientCertificate;
+        this.clientKey = b.clientKey;
         this.insecure = b.insecure;
+        this.proxy = b.proxy != null ? ProxySettings.of(b.proxy, b.noProxy)
+                : b.proxyFromEnvironment ? ProxySettings.fromEnvironment(System.getenv()) : ProxySettings.NONE;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.backoffInitial = b.backoffInitial;
@@ -75,6 +84,22 @@ public final class TransportConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    static void checkHeaderName(String name) {
+        if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
+            throw new IllegalArgumentException("invalid header name '" + name + "'");
+        }
+    }
+
+    /** Checks a header's value without ever putting it into the message. */
+    static void checkHeaderValue(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("header " + name + " has no value");
+        }
+        if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw new IllegalArgumentException("the value of header " + name + " holds a line break");
+        }
     }
 
     /**
@@ -121,12 +146,21 @@ public final class TransportConfig {
 
     public List<URI> urls() { return urls; }
     public Mode mode() { return mode; }
-    /** Extra handshake headers, e.g. Authorization. */
-    public Map<String, String> headers() { return headers; }
+    /**
+     * Extra handshake headers, e.g. Authorization: each supplier is called at every connection attempt, so a
+     * credential refreshed elsewhere (a token file, a vault) is picked up by the next attempt.
+     */
+    public Map<String, Supplier<String>> headers() { return headers; }
     /** A PEM file of CA certificates to trust for wss://, or null for the JDK's default trust store. */
     public Path trustCertificates() { return trustCertificates; }
+    /** The PEM certificate (chain) this client presents for mutual TLS, or null for none. */
+    public Path clientCertificate() { return clientCertificate; }
+    /** The PEM private key (unencrypted PKCS#8) of {@link #clientCertificate()}, or null. */
+    public Path clientKey() { return clientKey; }
     /** Trust any certificate and skip hostname verification; logged as a warning at every start. */
     public boolean insecure() { return insecure; }
+    /** Which HTTP CONNECT proxy carries the connection to each URL; {@link ProxySettings#NONE} by default. */
+    public ProxySettings proxy() { return proxy; }
     public Duration connectTimeout() { return connectTimeout; }
     public Duration handshakeTimeout() { return handshakeTimeout; }
     public Duration backoffInitial() { return backoffInitial; }
@@ -154,15 +188,20 @@ public final class TransportConfig {
         List<String> shown = new ArrayList<>();
         urls.forEach(u -> shown.add(redact(u)));
         return "TransportConfig{urls=" + shown + ", mode=" + mode + ", headers=" + headers.keySet()
-                + ", insecure=" + insecure + ", compression=" + compression + "}";
+                + ", proxy=" + proxy + ", clientCertificate=" + clientCertificate + ", insecure=" + insecure + ", compression=" + compression + "}";
     }
 
     public static final class Builder {
         private final List<URI> urls = new ArrayList<>();
         private Mode mode = Mode.AUTO;
-        private final Map<String, String> headers = new LinkedHashMap<>();
+        private final Map<String, Supplier<String>> headers = new LinkedHashMap<>();
         private Path trustCertificates;
+        private Path clientCertificate;
+        private Path clientKey;
         private boolean insecure;
+        private URI proxy;
+        private String noProxy;
+        private boolean proxyFromEnvironment;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration backoffInitial = Duration.ofMillis(100);
@@ -183,17 +222,42 @@ public final class TransportConfig {
         public Builder url(URI url) { urls.add(checkUrl(url)); return this; }
         public Builder mode(Mode v) { mode = Objects.requireNonNull(v); return this; }
         public Builder header(String name, String value) {
-            if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
-                throw new IllegalArgumentException("invalid header name '" + name + "'");
-            }
-            if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
-                throw new IllegalArgumentException("the value of header " + name + " holds a line break");
-            }
-            headers.put(name, value);
+            checkHeaderName(name);
+            checkHeaderValue(name, value);
+            headers.put(name, () -> value);
+            return this;
+        }
+        /**
+         * A header whose value is asked for at every connection attempt (a rotating token). A supplier that throws
+         * or returns null or a line break fails that attempt, which is retried with backoff; the value is never
+         * logged.
+         */
+        public Builder header(String name, Supplier<String> value) {
+            checkHeaderName(name);
+            headers.put(name, Objects.requireNonNull(value));
             return this;
         }
         public Builder trustCertificates(Path pemFile) { trustCertificates = pemFile; return this; }
+        /**
+         * Mutual TLS: the certificate (chain) to present, and its private key, both PEM files; the key unencrypted
+         * PKCS#8 ({@code BEGIN PRIVATE KEY}, as {@code openssl genpkey} writes; convert an {@code RSA PRIVATE KEY}
+         * with {@code openssl pkcs8 -topk8 -nocrypt}).
+         */
+        public Builder clientCertificate(Path certPem, Path keyPem) {
+            clientCertificate = Objects.requireNonNull(certPem);
+            clientKey = Objects.requireNonNull(keyPem);
+            return this;
+        }
         public Builder insecure(boolean v) { insecure = v; return this; }
+        /**
+         * Connect through this HTTP proxy ({@code http://[user:password@]host[:port]}, HTTP CONNECT, basic auth from
+         * the user info, which is never logged). Wins over {@link #proxyFromEnvironment(boolean)}.
+         */
+        public Builder proxy(URI v) { proxy = Objects.requireNonNull(v); return this; }
+        /** Hosts to reach directly despite {@link #proxy(URI)}: NO_PROXY's syntax ("localhost,.internal,10.0.0.1"). */
+        public Builder noProxy(String v) { noProxy = v; return this; }
+        /** Take the proxy from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (read at build); off: the library reads no environment unless asked. */
+        public Builder proxyFromEnvironment(boolean v) { proxyFromEnvironment = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
         public Builder backoff(Duration initial, Duration max) { backoffInitial = initial; backoffMax = max; return this; }

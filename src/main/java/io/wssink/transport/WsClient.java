@@ -16,6 +16,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -24,6 +25,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.handler.proxy.ProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -31,7 +34,10 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.wssink.internal.DaemonThreads;
 
 import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +65,9 @@ public final class WsClient implements AutoCloseable {
     private static SslContext sslContext(TransportConfig config) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient();
+            if (config.clientCertificate() != null) {
+                b.keyManager(config.clientCertificate().toFile(), config.clientKey().toFile());
+            }
             if (config.insecure()) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
             } else {
@@ -71,6 +80,8 @@ public final class WsClient implements AutoCloseable {
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot set up TLS"
                     + (config.trustCertificates() == null ? "" : " with trust file " + config.trustCertificates())
+                    + (config.clientCertificate() == null ? "" : " with client certificate " + config.clientCertificate()
+                    + " and key " + config.clientKey() + " (PEM; the key unencrypted PKCS#8, 'BEGIN PRIVATE KEY')")
                     + ": " + e.getMessage(), e);
         }
     }
@@ -86,7 +97,15 @@ public final class WsClient implements AutoCloseable {
         String host = url.getHost();
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
         HttpHeaders headers = new DefaultHttpHeaders();
-        config.headers().forEach(headers::set);
+        Failure noHeader = resolveHeaders(headers);
+        if (noHeader != null) {
+            // reported from the event loop, as every other outcome of an attempt is
+            group.next().execute(() -> {
+                connection.fail(noHeader);
+                connection.reportEnded();
+            });
+            return connection;
+        }
         headers.set(WireFormat.STREAM_HEADER, streamId); // last: a user header never names another stream
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
@@ -99,6 +118,7 @@ public final class WsClient implements AutoCloseable {
                 .sendCloseFrame(null) // close frames are sent explicitly, with their real status (Connection.close)
                 .dropPongFrames(false)
                 .build();
+        URI proxy = config.proxy().proxyFor(url);
         Bootstrap b = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -111,6 +131,9 @@ public final class WsClient implements AutoCloseable {
                         // channel before connect() has even returned to the forwarder thread
                         connection.channel = ch;
                         ChannelPipeline p = ch.pipeline();
+                        if (proxy != null) {
+                            p.addLast("proxy", proxyHandler(proxy));
+                        }
                         if (tls) {
                             p.addLast("tls", ssl.newHandler(ch.alloc(), host, port));
                         }
@@ -123,7 +146,13 @@ public final class WsClient implements AutoCloseable {
                         p.addLast("wssink", new ClientHandler(connection, config));
                     }
                 });
-        ChannelFuture f = b.connect(host, port);
+        ChannelFuture f;
+        if (proxy == null) {
+            f = b.connect(host, port);
+        } else {
+            // the proxy resolves the endpoint's name: it may be one only the proxy's side of the network knows
+            f = b.resolver(NoopAddressResolverGroup.INSTANCE).connect(InetSocketAddress.createUnresolved(host, port));
+        }
         connection.channel = f.channel(); // also set by initChannel, first; the same channel
         f.addListener(done -> {
             if (!done.isSuccess()) {
@@ -132,6 +161,36 @@ public final class WsClient implements AutoCloseable {
             }
         });
         return connection;
+    }
+
+    private ProxyHandler proxyHandler(URI proxy) {
+        InetSocketAddress address = new InetSocketAddress(proxy.getHost(), ProxySettings.port(proxy));
+        String[] credentials = ProxySettings.credentials(proxy);
+        HttpProxyHandler h = credentials == null ? new HttpProxyHandler(address)
+                : new HttpProxyHandler(address, credentials[0], credentials[1]);
+        h.setConnectTimeoutMillis(config.connectTimeout().toMillis());
+        return h;
+    }
+
+    /**
+     * Asks each header's supplier for its value, now: a token file rewritten since the last attempt is read again.
+     *
+     * @return null, or why the attempt cannot be made (naming the header, never its value)
+     */
+    private Failure resolveHeaders(HttpHeaders headers) {
+        for (Map.Entry<String, Supplier<String>> h : config.headers().entrySet()) {
+            String value;
+            try {
+                value = h.getValue().get();
+                TransportConfig.checkHeaderValue(h.getKey(), value);
+            } catch (RuntimeException e) {
+                return new Failure(Failure.Kind.CREDENTIALS, "cannot get the value of header " + h.getKey() + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                        + "; fix it, the next attempt asks again");
+            }
+            headers.set(h.getKey(), value);
+        }
+        return null;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
+import io.wssink.testing.ConnectProxy;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -178,5 +180,32 @@ class CliIT {
         assertTrue(r.out().matches("(?s).*\\n  lost\\s+0\\n.*"), r.out());
         assertTrue(r.out().contains("1 connection cuts, 1 receiver restarts, 2 sender kills"), r.out());
         assertTrue(r.out().contains("nothing lost."), r.out());
+    }
+
+    @Test
+    void proxyFromEnvIsOptInAndThenTakesHttpProxyFromTheEnvironment() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             ConnectProxy proxy = new ConnectProxy("env-user", "env-pass")) {
+            ProcessBuilder direct = Jar.command("send", "--url", receiver.url(), "--spool", tmp.resolve("s1").toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(Files.writeString(tmp.resolve("in1"), "direct\n").toFile()))
+                    .redirectError(tmp.resolve("err1").toFile());
+            direct.environment().put("HTTP_PROXY", proxy.url("env-user:env-pass").toString());
+            Process p = direct.start();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, Files.readString(tmp.resolve("err1")));
+            assertEquals(0, proxy.tunnels.get(), "without --proxy-from-env the environment is not read");
+
+            ProcessBuilder proxied = Jar.command("send", "--proxy-from-env", "--url", receiver.url(),
+                    "--spool", tmp.resolve("s2").toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(Files.writeString(tmp.resolve("in2"), "proxied\n").toFile()))
+                    .redirectError(tmp.resolve("err2").toFile());
+            proxied.environment().put("HTTP_PROXY", proxy.url("env-user:env-pass").toString());
+            proxied.environment().put("NO_PROXY", "example.com");
+            p = proxied.start();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, Files.readString(tmp.resolve("err2")));
+            assertEquals(1, proxy.tunnels.get(), "with it, HTTP_PROXY carries ws://");
+            assertFalse(Files.readString(tmp.resolve("err2")).contains("env-pass"));
+        }
+        assertEquals(List.of("direct", "proxied"), Output.lines(out));
     }
 }

@@ -1,6 +1,7 @@
 package io.wssink.testing;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -31,6 +32,11 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     public static ChildJvm start(Class<?> mainClass, Path stderrFile, String... args) throws IOException {
+        return start(System.getProperty("java.class.path"), mainClass, stderrFile, args);
+    }
+
+    /** As {@link #start(Class, Path, String...)}, on a class path of the caller's choosing. */
+    public static ChildJvm start(String classPath, Class<?> mainClass, Path stderrFile, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -43,11 +49,22 @@ public final class ChildJvm implements AutoCloseable {
         }
         cmd.add("-Xmx256m");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(stderrFile.toFile()));
         return new ChildJvm(pb.start());
+    }
+
+    /** This JVM's class path less the entries whose file name contains {@code fragment}, e.g. "slf4j-simple". */
+    public static String classPathWithout(String fragment) {
+        List<String> kept = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!Path.of(entry).getFileName().toString().contains(fragment)) {
+                kept.add(entry);
+            }
+        }
+        return String.join(File.pathSeparator, kept);
     }
 
     private void pumpStdout() {

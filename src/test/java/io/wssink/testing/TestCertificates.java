@@ -9,6 +9,7 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.io.Writer;
@@ -44,6 +45,25 @@ public final class TestCertificates {
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                 b.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
         return new Server(keys, cert);
+    }
+
+    /** A client certificate signed by the CA, for mutual TLS. */
+    public Server client(String commonName) throws Exception {
+        KeyPair keys = keys();
+        X509v3CertificateBuilder b = builder(new X500Name("CN=wssink test CA"), new X500Name("CN=" + commonName), keys);
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
+        return new Server(keys, cert);
+    }
+
+    /** Writes a certificate as PEM and its key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), as openssl does. */
+    public static void writePem(Server who, Path certFile, Path keyFile) throws Exception {
+        try (Writer w = Files.newBufferedWriter(certFile); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            pem.writeObject(who.cert());
+        }
+        try (Writer w = Files.newBufferedWriter(keyFile); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            pem.writeObject(new JcaPKCS8Generator(who.keys().getPrivate(), null));
+        }
     }
 
     /** Writes the CA certificate as PEM, for the sink's trust. */

@@ -1,0 +1,97 @@
+package io.wssink.cli;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.wssink.WebSocketSink;
+import io.wssink.receiver.ReceiverConfig;
+import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.testing.ConnectProxy;
+import io.wssink.testing.TestCertificates;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The send command's sink options, parsed as picocli parses them, against a real receiver. */
+class SinkOptionsTest {
+    @TempDir
+    Path tmp;
+
+    static SinkOptions parse(String... args) {
+        SendCommand send = new SendCommand();
+        new CommandLine(send).parseArgs(args);
+        return send.options;
+    }
+
+    @Test
+    void tokenFileAndHeaderFileAreReadAgainAtEveryAttempt() throws Exception {
+        Path token = tmp.resolve("token");
+        Path tenant = tmp.resolve("tenant");
+        Files.writeString(token, "stale\n");
+        Files.writeString(tenant, "blue\n");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).token("fresh").build())) {
+            List<String> args = new ArrayList<>(List.of("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                    "--token-file", token.toString(), "--header-file", "X-Tenant=" + tenant,
+                    "--backoff-initial", "PT0.01S", "--backoff-max", "PT0.1S"));
+            try (WebSocketSink sink = parse(args.toArray(String[]::new)).builder().build()) {
+                long id = sink.write("x");
+                await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 2);
+                assertTrue(sink.status().lastError().contains("401"), sink.status().lastError());
+                Files.writeString(token, "fresh\n");
+                sink.acked(id).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void clientCertAndKeyPresentACertificateToAReceiverThatRequiresOne() throws Exception {
+        TestCertificates certs = new TestCertificates();
+        TestCertificates.Server server = certs.server("127.0.0.1");
+        Path cert = tmp.resolve("client.pem");
+        Path key = tmp.resolve("client.key");
+        TestCertificates.writePem(certs.client("cli"), cert, key);
+        SslContext ssl = SslContextBuilder.forServer(server.keys().getPrivate(), server.cert(), certs.ca)
+                .trustManager(certs.ca).clientAuth(ClientAuth.REQUIRE).build();
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).ssl(ssl).build());
+             WebSocketSink sink = parse("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--trust", certs.writeCa(tmp.resolve("ca.pem")).toString(),
+                     "--client-cert", cert.toString(), "--client-key", key.toString()).builder().build()) {
+            sink.acked(sink.write("x")).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aClientCertWithoutItsKeyIsABadArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--url", "wss://127.0.0.1:1/",
+                "--spool", tmp.resolve("s").toString(), "--client-cert", "c.pem").builder());
+        assertTrue(e.getMessage().contains("--client-key"), e.getMessage());
+    }
+
+    @Test
+    void proxyTakesTheConnectionThroughAnHttpConnectProxy() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             ConnectProxy proxy = new ConnectProxy("u", "p");
+             WebSocketSink sink = parse("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--proxy", proxy.url("u:p").toString()).builder().build()) {
+            sink.acked(sink.write("x")).get(30, TimeUnit.SECONDS);
+            assertEquals(1, proxy.tunnels.get());
+        }
+    }
+
+    @Test
+    void aHeaderFileWithoutAFileIsABadArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--url", "ws://127.0.0.1:1/",
+                "--spool", tmp.resolve("s").toString(), "--header-file", "X-Tenant").builder());
+        assertTrue(e.getMessage().contains("NAME=FILE"), e.getMessage());
+    }
+}

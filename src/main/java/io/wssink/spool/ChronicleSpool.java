@@ -301,8 +301,11 @@ final class ChronicleSpool implements Spool {
             case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
             case DROP_OLDEST -> {
                 do {
-                    if (!dropOldest()) {
-                        counters.droppedEvents.addAtomicValue(1); // nothing unacknowledged left to give room
+                    // Dropping gives room in the count at once, but disk space only when retention deletes the files
+                    // (within a second, and a file only once the cursor has left it): when the disk's floor is what
+                    // is short, dropping file after file here would empty the spool for nothing. The new event goes.
+                    if (capacity.diskShort() || !dropOldest()) {
+                        counters.droppedEvents.addAtomicValue(1); // nor anything unacknowledged left to give room
                         return false;
                     }
                     capacity.remeasure();

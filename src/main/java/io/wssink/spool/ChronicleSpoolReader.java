@@ -140,6 +140,13 @@ final class ChronicleSpoolReader implements SpoolReader {
         if (Long.compareUnsigned(through, ackedId()) <= 0) {
             return;
         }
+        long last = lastAppendedId();
+        if (Long.compareUnsigned(through, last) > 0) {
+            through = last; // a power cut lost events it covered: never a cursor past the data
+            if (Long.compareUnsigned(through, ackedId()) <= 0) {
+                return;
+            }
+        }
         long bytes = 0;
         while (inFlightSize > 0 && Long.compareUnsigned(inFlightIds[inFlightHead], through) <= 0) {
             if (inFlightBytes[inFlightHead] != SKIPPED) {

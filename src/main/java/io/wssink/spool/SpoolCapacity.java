@@ -131,6 +131,11 @@ final class SpoolCapacity implements AutoCloseable {
         return "the spool takes " + estimate() + " bytes of unacknowledged events, of its limit " + maxBytes;
     }
 
+    /** Whether the disk's free space was below its floor at the last measure. */
+    boolean diskShort() {
+        return freeDiskBytes < minFreeDisk;
+    }
+
     /** What every cycle file takes on disk now. */
     long diskBytes() {
         measure();

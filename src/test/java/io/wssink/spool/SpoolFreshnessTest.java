@@ -183,4 +183,20 @@ class SpoolFreshnessTest {
                     == firstCycle).count(), stats.droppedOldestEvents(), "all of that file, nothing more");
         }
     }
+
+    @Test
+    void whenTheDiskFloorIsShortDropOldestDiscardsTheNewEventNotTheBacklog() {
+        try (Spool spool = Spool.open(small(FullPolicy.DROP_OLDEST).build())) {
+            spool.append("kept-1");
+            spool.append("kept-2");
+        }
+        // a floor no disk has: dropping old events would give no disk space back until retention deletes them
+        try (Spool spool = Spool.open(small(FullPolicy.DROP_OLDEST).minFreeDiskBytes(Long.MAX_VALUE / 4).build())) {
+            assertEquals(Spool.DROPPED, spool.append("new"));
+            SpoolStats stats = spool.stats();
+            assertEquals(1, stats.droppedEvents());
+            assertEquals(0, stats.droppedOldestEvents());
+            assertEquals(List.of("kept-1", "kept-2"), Spools.readAll(spool).stream().map(Spools.Event::text).toList());
+        }
+    }
 }

@@ -205,6 +205,9 @@ public final class WebSocketSink implements Sink {
         public Builder blockTimeout(Duration d) { spool.blockTimeout(d); return this; }
         public Builder maxEventBytes(int n) { spool.maxEventBytes(n); return this; }
         public Builder rollPeriod(RollPeriod p) { spool.rollPeriod(p); return this; }
+        /** Skip, never send, events older than this when the forwarder reaches them (off by default); see
+         * docs/SPOOL.md. Waiting for the ack of a skipped one fails with ExpiredEventException. */
+        public Builder maxEventAge(Duration d) { spool.maxEventAge(d); return this; }
         /** Chronicle's block: spool files grow by this much (16 MiB; at least 1 MiB, a power of two). */
         public Builder blockSize(long n) { spool.blockSize(n); return this; }
 

@@ -45,6 +45,12 @@ final class StatusCommand implements Callable<Integer> {
                 g.writeNumberField("backlogBytes", s.backlogBytes());
                 g.writeNumberField("oldestUnackedAgeMillis", s.oldestUnackedAgeMillis());
                 g.writeNumberField("droppedEvents", s.droppedEvents());
+                g.writeNumberField("droppedOldestEvents", s.droppedOldestEvents());
+                if (s.droppedOldestEvents() > 0) {
+                    g.writeStringField("droppedOldestFirstId", Long.toUnsignedString(s.droppedOldestFirstId()));
+                    g.writeStringField("droppedOldestLastId", Long.toUnsignedString(s.droppedOldestLastId()));
+                }
+                g.writeNumberField("expiredEvents", s.expiredEvents());
                 g.writeNumberField("corruptRecords", s.corruptRecords());
                 g.writeNumberField("missingFiles", s.missingFiles());
                 g.writeNumberField("diskBytes", s.diskBytes());
@@ -67,6 +73,14 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("backlog           %d events, %d bytes%n", s.backlogEvents(), s.backlogBytes());
             System.out.printf("oldest unacked    %s%n", s.backlogEvents() == 0 ? "-" : s.oldestUnackedAgeMillis() + " ms ago");
             System.out.printf("dropped           %d events%n", s.droppedEvents());
+            if (s.droppedOldestEvents() > 0) {
+                System.out.printf("dropped oldest    %d events (the last range: ids %s to %s)%n",
+                        s.droppedOldestEvents(), Long.toUnsignedString(s.droppedOldestFirstId()),
+                        Long.toUnsignedString(s.droppedOldestLastId()));
+            } else {
+                System.out.printf("dropped oldest    0 events%n");
+            }
+            System.out.printf("expired           %d events%n", s.expiredEvents());
             System.out.printf("corrupt records   %d%n", s.corruptRecords());
             System.out.printf("missing files     %d%n", s.missingFiles());
             System.out.printf("on disk           %d bytes%n", s.diskBytes());

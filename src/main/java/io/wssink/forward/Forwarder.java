@@ -4,8 +4,8 @@ import io.wssink.internal.DaemonThreads;
 import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.InboundMessage;
 import io.wssink.spool.EventKind;
-import io.wssink.spool.QuarantinedEventException;
 import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolException;
 import io.wssink.spool.SpoolReader;
 import io.wssink.spool.SpoolRecord;
 import io.wssink.transport.Connection;
@@ -56,6 +56,8 @@ public final class Forwarder {
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
     private long lastRetain;
+    /** The cursor up to which waiters were last completed. */
+    private long completedThrough;
     private String lastInternalError;
     /** The loop is over: stopping, and drained or out of time. */
     private boolean finished;
@@ -115,12 +117,10 @@ public final class Forwarder {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "the event was dropped (spool full, policy DROP_NEWEST): it will never be acknowledged"));
         }
-        if (spool.isQuarantined(id)) {
-            try {
-                spool.checkNotQuarantined(id);
-            } catch (QuarantinedEventException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+        try {
+            spool.checkWillBeDelivered(id); // quarantined, expired or dropped: no ack will ever name it
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
         }
         return delivery.waitFor(id, spool::ackedId);
     }
@@ -258,7 +258,7 @@ public final class Forwarder {
             case SKIP_AHEAD -> {
                 pendingRecord = false;
                 reader.skipTo(id);
-                delivery.complete(id, spool::checkNotQuarantined);
+                delivery.complete(id, spool::checkWillBeDelivered);
             }
             case BEYOND_SPOOL -> protocolError("resume ack " + Long.toUnsignedString(id)
                     + " is past the last event in the spool " + Long.toUnsignedString(reader.lastAppendedId()));
@@ -321,13 +321,18 @@ public final class Forwarder {
         if (Long.compareUnsigned(target, reader.ackedId()) > 0
                 && Long.compareUnsigned(target, reader.lastReadId()) <= 0) {
             reader.ack(target);
-            delivery.complete(target, spool::checkNotQuarantined);
             work++;
         }
         long now = System.nanoTime();
         if (now - lastRetain >= RETAIN_EVERY_NANOS) {
             lastRetain = now;
             reader.retain();
+        }
+        // The cursor also moves without an ack: over skipped records at the tail, and over what DROP_OLDEST dropped.
+        long cursor = reader.ackedId();
+        if (cursor != completedThrough) {
+            completedThrough = cursor;
+            delivery.complete(cursor, spool::checkWillBeDelivered);
         }
         return work;
     }

@@ -13,6 +13,8 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -29,6 +31,7 @@ final class ChronicleSpool implements Spool {
         ChronicleSettings.apply();
     }
 
+    private static final Logger log = LoggerFactory.getLogger(ChronicleSpool.class);
     private static final int COUNTER_BATCH = 64;
 
     // Set once by the constructor, then read by any thread.
@@ -46,6 +49,9 @@ final class ChronicleSpool implements Spool {
     private final CycleManifest manifest;
     /** Thread-safe: the reader adds to it, any thread asks it. */
     private final Quarantine quarantine;
+    /** Thread-safe: what this process skipped for its age (the reader adds) or dropped under DROP_OLDEST. */
+    private final IdRanges expired = new IdRanges();
+    private final IdRanges droppedOldest = new IdRanges();
     private final long epochMillis;
     private final long cycleMillis;
     /** Set by the opening thread, then read by whichever thread holds the monitor (the clock, by any thread). */
@@ -97,7 +103,7 @@ final class ChronicleSpool implements Spool {
         }
         this.epochMillis = queue.epoch();
         this.cycleMillis = queue.rollCycle().lengthInMillis();
-        this.capacity = new SpoolCapacity(queue, cycleFiles, counters.ackCursor, config.maxSpoolBytes(),
+        this.capacity = new SpoolCapacity(queue, cycleFiles, counters.ackCursor, counters.dropThrough, config.maxSpoolBytes(),
                 config.minFreeDiskBytes(), config.blockSize());
         if (config.durability().mode() == Durability.Mode.SYNC_INTERVAL) {
             long every = config.durability().interval().toNanos();
@@ -294,6 +300,19 @@ final class ChronicleSpool implements Spool {
                 return false;
             }
             case FAIL -> throw new SpoolFullException("spool full: " + capacity.fullReason());
+            case DROP_OLDEST -> {
+                do {
+                    // Dropping gives room in the count at once, but disk space only when retention deletes the files
+                    // (within a second, and a file only once the cursor has left it): when the disk's floor is what
+                    // is short, dropping file after file here would empty the spool for nothing. The new event goes.
+                    if (capacity.diskShort() || !dropOldest()) {
+                        counters.droppedEvents.addAtomicValue(1); // nor anything unacknowledged left to give room
+                        return false;
+                    }
+                    capacity.remeasure();
+                } while (!capacity.hasRoomFor(recordBytes, cycleAt(clock.read())));
+                return true;
+            }
             case BLOCK -> {
                 long deadline = System.nanoTime() + config.blockTimeout().toNanos();
                 while (!capacity.hasRoomFor(recordBytes, cycleAt(clock.read()))) {
@@ -316,6 +335,70 @@ final class ChronicleSpool implements Spool {
             }
         }
         throw new AssertionError(config.fullPolicy());
+    }
+
+    /**
+     * DROP_OLDEST: discards the unacknowledged events of the oldest cycle file that holds any (or, when that is the
+     * file being written, every event appended so far), by moving {@code dropThrough} over them; the reader moves the
+     * cursor there and retention deletes the file. Only when full, so allocating here costs the append path nothing.
+     * Caller holds the monitor.
+     *
+     * @return false when nothing unacknowledged is left to discard
+     */
+    private boolean dropOldest() {
+        long last = queue.lastIndex();
+        long observed = counters.dropThrough.getVolatileValue();
+        long from = capacity.cursor();
+        if (last == -1 || Long.compareUnsigned(from, last) >= 0) {
+            return false;
+        }
+        RollCycle roll = queue.rollCycle();
+        long first;
+        long through;
+        try (ExcerptTailer t = queue.createTailer()) {
+            RecordReader.positionAfter(t, from);
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return false;
+                }
+                first = dc.index();
+            }
+            int cycle = roll.toCycle(first);
+            through = cycle == roll.toCycle(last) ? last : lastIndexOf(t, roll, cycle);
+        }
+        if (!counters.dropThrough.compareAndSwapValue(observed, through)) {
+            return true; // another process dropped meanwhile: measure again before dropping more
+        }
+        long events = queue.countExcerpts(first, through) + 1;
+        counters.droppedOldestEvents.addAtomicValue(events);
+        counters.droppedOldestFirst.setOrderedValue(first);
+        counters.droppedOldestLast.setOrderedValue(through);
+        droppedOldest.add(first, through);
+        log.warn("spool {} full ({}): dropped the {} oldest unacknowledged events, ids {} to {} (full policy"
+                        + " DROP_OLDEST); they will not be sent", directory, capacity.fullReason(), events,
+                Long.toUnsignedString(first), Long.toUnsignedString(through));
+        return true;
+    }
+
+    /** The id of the last record of {@code cycle}, a cycle before the last one. */
+    private static long lastIndexOf(ExcerptTailer t, RollCycle roll, int cycle) {
+        long count = t.excerptsInCycle(cycle);
+        long guess = roll.toIndex(cycle, Math.max(0, count - 1));
+        if (count > 0 && t.moveToIndex(guess)) {
+            return guess;
+        }
+        // not where the count says: walk the cycle (rare; still only when full)
+        long lastSeen = roll.toIndex(cycle, 0);
+        t.moveToIndex(lastSeen);
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent() || roll.toCycle(dc.index()) != cycle) {
+                    dc.rollbackOnClose();
+                    return lastSeen;
+                }
+                lastSeen = dc.index();
+            }
+        }
     }
 
     private void checkSize(int length) {
@@ -369,13 +452,15 @@ final class ChronicleSpool implements Spool {
             diskBytes = capacity.diskBytes();
         }
         long acked = ackedId();
+        long dropped = counters.dropThrough.getVolatileValue();
+        long counted = Long.compareUnsigned(dropped, acked) > 0 ? dropped : acked; // not yet applied by the reader
         long last = queue.lastIndex();
         long backlog = 0;
         long oldestAge = 0;
-        if (last != -1 && last > acked) {
+        if (last != -1 && last > counted) {
             try (ExcerptTailer t = queue.createTailer()) {
                 RecordReader records = new RecordReader(256);
-                RecordReader.positionAfter(t, acked);
+                RecordReader.positionAfter(t, counted);
                 if (records.next(t)) {
                     backlog = queue.countExcerpts(records.id(), last) + 1;
                     if (records.length() >= RecordCodec.HEADER_BYTES) {
@@ -390,7 +475,9 @@ final class ChronicleSpool implements Spool {
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
                 counters.missingFiles.getVolatileValue(), diskBytes, counters.streamForks.getVolatileValue(),
-                forkedFrom, forkReason);
+                forkedFrom, forkReason, counters.expiredEvents.getVolatileValue(),
+                counters.droppedOldestEvents.getVolatileValue(), counters.droppedOldestFirst.getVolatileValue(),
+                counters.droppedOldestLast.getVolatileValue());
     }
 
     /**
@@ -426,6 +513,21 @@ final class ChronicleSpool implements Spool {
     }
 
     @Override
+    public void checkWillBeDelivered(long id) {
+        checkNotQuarantined(id);
+        if (expired.contains(id)) {
+            throw new ExpiredEventException(id, "event " + Long.toUnsignedString(id) + " of spool " + directory
+                    + " was older than maxEventAge " + config.maxEventAge() + " when it was read: it was skipped"
+                    + " and will never be sent");
+        }
+        if (droppedOldest.contains(id)) {
+            throw new DroppedEventException(id, "event " + Long.toUnsignedString(id) + " of spool " + directory
+                    + " was dropped unacknowledged to make room (the spool was full, full policy DROP_OLDEST): it"
+                    + " will not be sent again");
+        }
+    }
+
+    @Override
     public OptionalLong senderPid() {
         return SpoolLock.holder(directory);
     }
@@ -434,7 +536,8 @@ final class ChronicleSpool implements Spool {
     public SpoolReader openReader() {
         SpoolLock lock = SpoolLock.acquire(directory);
         try {
-            return new ChronicleSpoolReader(directory, queue, counters, cycleFiles, manifest, quarantine, lock);
+            return new ChronicleSpoolReader(directory, queue, counters, cycleFiles, manifest, quarantine, expired,
+                    config.maxEventAge(), lock);
         } catch (RuntimeException e) {
             lock.close();
             throw e;

@@ -3,18 +3,22 @@ package io.wssink.spool;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 
 /** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
 final class ChronicleSpoolReader implements SpoolReader {
     private static final Logger log = LoggerFactory.getLogger(ChronicleSpoolReader.class);
-    private static final long DAMAGED = -1;
+    /** The size kept in flight for a record that was read but will never be sent (damaged, or expired). */
+    private static final long SKIPPED = -1;
+    private static final long EXPIRY_LOG_EVERY_NANOS = 60_000_000_000L;
 
     /** All final fields are set by the constructor; the reader is used by one thread at a time (the forwarder's). */
     private final Path directory;
@@ -27,9 +31,16 @@ final class ChronicleSpoolReader implements SpoolReader {
     private final RecordCodec codec = new RecordCodec();
     private final RecordReader records = new RecordReader(4096);
     private final Quarantine quarantine;
+    private final IdRanges expired;
+    /** maxEventAge in milliseconds, or 0 when off. */
+    private final long maxAgeMillis;
+    /** The last record read was expired, and the run of expired records began at this id. Reading thread. */
+    private boolean expiring;
+    private long expiringFrom;
+    private long lastExpiryLogNanos;
     /**
      * Ids and sizes of records read but not acked, oldest first, to count acked bytes; a damaged record is there with
-     * size {@link #DAMAGED}, so that an ack of the record before it moves the cursor over it. Reading thread.
+     * size {@link #SKIPPED}, so that an ack of the record before it moves the cursor over it. Reading thread.
      */
     private long[] inFlightIds = new long[1024];
     private long[] inFlightBytes = new long[1024];
@@ -44,7 +55,8 @@ final class ChronicleSpoolReader implements SpoolReader {
     private boolean closed;
 
     ChronicleSpoolReader(Path directory, SingleChronicleQueue queue, SpoolCounters counters, CycleFiles cycleFiles,
-                         CycleManifest manifest, Quarantine quarantine, SpoolLock lock) {
+                         CycleManifest manifest, Quarantine quarantine, IdRanges expired, Duration maxEventAge,
+                         SpoolLock lock) {
         this.directory = directory;
         this.queue = queue;
         this.counters = counters;
@@ -52,6 +64,8 @@ final class ChronicleSpoolReader implements SpoolReader {
         this.manifest = manifest;
         this.lock = lock;
         this.quarantine = quarantine;
+        this.expired = expired;
+        this.maxAgeMillis = maxEventAge == null ? 0 : Math.max(1, maxEventAge.toMillis());
         this.tailer = queue.createTailer();
         this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
         rewind();
@@ -59,6 +73,8 @@ final class ChronicleSpoolReader implements SpoolReader {
 
     @Override
     public boolean next(SpoolRecord into) {
+        applyDrop();
+        long now = maxAgeMillis == 0 ? 0 : System.currentTimeMillis();
         while (true) {
             if (!records.next(tailer)) {
                 return false;
@@ -68,23 +84,96 @@ final class ChronicleSpoolReader implements SpoolReader {
             lastReadId = id;
             String damage = codec.decode(records.buffer(), length, into);
             if (damage == null) {
-                into.id = id;
-                track(id, length);
-                return true;
-            }
-            if (quarantine.keep(id, records.buffer(), length)) {
+                if (maxAgeMillis == 0 || now - into.timestampMillis <= maxAgeMillis) {
+                    into.id = id;
+                    expiring = false;
+                    track(id, length);
+                    return true;
+                }
+                expire(id, now - into.timestampMillis);
+            } else if (quarantine.keep(id, records.buffer(), length)) {
                 counters.corruptRecords.addAtomicValue(1);
                 log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", directory,
                         Long.toUnsignedString(id), damage, quarantine.file());
             }
             if (inFlightSize == 0) {
                 // Everything read before it is acknowledged: the cursor moves over it now, or no ack ever would, and
-                // a damaged record at the tail would keep the backlog above zero for good.
+                // a skipped record at the tail would keep the backlog above zero for good.
                 counters.ackCursor.setOrderedValue(id);
             } else {
-                track(id, DAMAGED);
+                track(id, SKIPPED);
             }
         }
+    }
+
+    /**
+     * Skips a record older than maxEventAge: counted once (a record read again after a rewind or a restart is at or
+     * below {@code expiredThrough}), known to {@link Spool#checkWillBeDelivered}, logged once a run (at most once a
+     * minute), never sent.
+     */
+    private void expire(long id, long ageMillis) {
+        if (Long.compareUnsigned(id, counters.expiredThrough.getVolatileValue()) > 0) {
+            counters.expiredThrough.setOrderedValue(id);
+            counters.expiredEvents.addAtomicValue(1);
+            if (!expiring && System.nanoTime() - lastExpiryLogNanos >= EXPIRY_LOG_EVERY_NANOS) {
+                lastExpiryLogNanos = System.nanoTime();
+                log.warn("spool {}: event {} is {} ms old, older than maxEventAge {} ms: it and the ones after it that"
+                                + " are as old are skipped, never sent (counted in expiredEvents)", directory,
+                        Long.toUnsignedString(id), ageMillis, maxAgeMillis);
+            }
+        }
+        if (!expiring) {
+            expiring = true;
+            expiringFrom = id;
+        }
+        expired.add(expiringFrom, id);
+    }
+
+    /**
+     * Moves the cursor over what {@link FullPolicy#DROP_OLDEST} discarded: an appender (of any process) moved
+     * {@code dropThrough}, and the cursor keeps this reader as its one writer. What was in flight up to there is
+     * forgotten, and reading goes on after it, stepping over the dropped records to count their bytes as gone. One
+     * volatile read when nothing was dropped.
+     */
+    private void applyDrop() {
+        long through = counters.dropThrough.getVolatileValue();
+        if (Long.compareUnsigned(through, ackedId()) <= 0) {
+            return;
+        }
+        long last = lastAppendedId();
+        if (Long.compareUnsigned(through, last) > 0) {
+            through = last; // a power cut lost events it covered: never a cursor past the data
+            if (Long.compareUnsigned(through, ackedId()) <= 0) {
+                return;
+            }
+        }
+        long bytes = 0;
+        while (inFlightSize > 0 && Long.compareUnsigned(inFlightIds[inFlightHead], through) <= 0) {
+            if (inFlightBytes[inFlightHead] != SKIPPED) {
+                bytes += inFlightBytes[inFlightHead];
+            }
+            inFlightHead = (inFlightHead + 1) % inFlightIds.length;
+            inFlightSize--;
+        }
+        inFlightTotal -= bytes;
+        if (Long.compareUnsigned(lastReadId, through) < 0) {
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    if (Long.compareUnsigned(dc.index(), through) > 0) {
+                        dc.rollbackOnClose(); // the first record kept: read next
+                        break;
+                    }
+                    bytes += dc.wire().bytes().readRemaining();
+                }
+            }
+            lastReadId = through;
+            expiring = false;
+        }
+        counters.ackCursor.setOrderedValue(through);
+        counters.ackedBytes.addAtomicValue(bytes); // gone from the backlog's bytes, as acked ones are
     }
 
     private void track(long id, long bytes) {
@@ -104,7 +193,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightIds[tail] = id;
         inFlightBytes[tail] = bytes;
         inFlightSize++;
-        if (bytes != DAMAGED) {
+        if (bytes != SKIPPED) {
             inFlightTotal += bytes;
         }
     }
@@ -121,6 +210,7 @@ final class ChronicleSpoolReader implements SpoolReader {
 
     @Override
     public long ack(long id) {
+        applyDrop();
         long cursor = ackedId();
         if (Long.compareUnsigned(id, cursor) <= 0) {
             return 0;
@@ -133,8 +223,8 @@ final class ChronicleSpoolReader implements SpoolReader {
         long bytes = 0;
         long cursorTo = id;
         while (inFlightSize > 0 && (Long.compareUnsigned(inFlightIds[inFlightHead], id) <= 0
-                || inFlightBytes[inFlightHead] == DAMAGED)) {
-            if (inFlightBytes[inFlightHead] == DAMAGED) {
+                || inFlightBytes[inFlightHead] == SKIPPED)) {
+            if (inFlightBytes[inFlightHead] == SKIPPED) {
                 cursorTo = Long.compareUnsigned(inFlightIds[inFlightHead], cursorTo) > 0 ? inFlightIds[inFlightHead]
                         : cursorTo; // damaged records right after the ack: nothing will ever ack them
             } else {
@@ -176,7 +266,9 @@ final class ChronicleSpoolReader implements SpoolReader {
 
     @Override
     public void rewind() {
+        applyDrop();
         long cursor = ackedId();
+        expiring = false;
         inFlightSize = 0;
         inFlightHead = 0;
         inFlightTotal = 0;
@@ -191,6 +283,9 @@ final class ChronicleSpoolReader implements SpoolReader {
                 counters.ackedBytes.setOrderedValue(0); // else the next open would take this for a zeroed cursor
             }
             counters.ackCursor.setOrderedValue(id);
+            if (Long.compareUnsigned(counters.dropThrough.getVolatileValue(), id) > 0) {
+                counters.dropThrough.setOrderedValue(id); // a rewind sends the dropped events again too
+            }
         }
         rewind();
     }
@@ -215,6 +310,7 @@ final class ChronicleSpoolReader implements SpoolReader {
 
     @Override
     public int retain() {
+        applyDrop();
         long cursor = ackedId();
         if (cursor == Spool.NONE) {
             return 0;

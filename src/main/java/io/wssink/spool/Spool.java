@@ -15,7 +15,8 @@ import java.util.OptionalLong;
 public interface Spool extends AutoCloseable {
     /** The id that stands for "no event": no real event has it (Chronicle indices carry the cycle in high bits). */
     long NONE = 0L;
-    /** Returned by {@code append} when {@link FullPolicy#DROP_NEWEST} discarded the event. */
+    /** Returned by {@code append} when {@link FullPolicy#DROP_NEWEST} (or DROP_OLDEST, with nothing older to
+     * discard) discarded the event. */
     long DROPPED = -1L;
 
     /**
@@ -63,6 +64,17 @@ public interface Spool extends AutoCloseable {
      * @throws QuarantinedEventException naming the event and the file that keeps its bytes
      */
     void checkNotQuarantined(long id);
+
+    /**
+     * Throws if event {@code id} will never be delivered although the cursor passes it: it was quarantined, skipped
+     * for its age ({@link SpoolConfig#maxEventAge()}) or dropped by {@link FullPolicy#DROP_OLDEST}. Expired and
+     * dropped events are known to the process that skipped them. Any thread; cheap when there are none.
+     *
+     * @throws QuarantinedEventException when it was quarantined
+     * @throws ExpiredEventException     when it was skipped for its age
+     * @throws DroppedEventException     when DROP_OLDEST dropped it
+     */
+    void checkWillBeDelivered(long id);
 
     /**
      * Opens the spool's only reader, taking its exclusive lock.

@@ -44,6 +44,9 @@ final class SpoolCapacity implements AutoCloseable {
     private final RollCycle rollCycle;
     /** Shared memory: the cursor, moved by the reader of any process. */
     private final LongValue ackCursor;
+    /** Shared memory: what DROP_OLDEST discarded, which counts as acknowledged here before the reader moves the
+     * cursor over it (an appender needs the room at once). */
+    private final LongValue dropThrough;
     private final long maxBytes;
     private final long minFreeDisk;
     private final long remeasureAfter;
@@ -67,12 +70,13 @@ final class SpoolCapacity implements AutoCloseable {
     private long lastMeasureNanos;
     private long lastListingNanos;
 
-    SpoolCapacity(SingleChronicleQueue queue, CycleFiles cycleFiles, LongValue ackCursor, long maxBytes,
-                  long minFreeDisk, long blockSize) {
+    SpoolCapacity(SingleChronicleQueue queue, CycleFiles cycleFiles, LongValue ackCursor, LongValue dropThrough,
+                  long maxBytes, long minFreeDisk, long blockSize) {
         this.queue = queue;
         this.rollCycle = queue.rollCycle();
         this.cycleFiles = cycleFiles;
         this.ackCursor = ackCursor;
+        this.dropThrough = dropThrough;
         this.queueDir = cycleFiles.directory();
         this.queueDirFile = queueDir.toFile();
         this.maxBytes = maxBytes;
@@ -102,6 +106,18 @@ final class SpoolCapacity implements AutoCloseable {
         return fits(recordBytes);
     }
 
+    /** The cursor, or what DROP_OLDEST discarded when that is further: the end of what no longer counts. */
+    long cursor() {
+        long acked = ackCursor.getVolatileValue();
+        long dropped = dropThrough.getVolatileValue();
+        return Long.compareUnsigned(dropped, acked) > 0 ? dropped : acked;
+    }
+
+    /** Lists the files again at once: DROP_OLDEST just made room. */
+    void remeasure() {
+        measure();
+    }
+
     void appended(long recordBytes) {
         appendedSinceMeasure += recordBytes;
     }
@@ -113,6 +129,11 @@ final class SpoolCapacity implements AutoCloseable {
                     + minFreeDisk;
         }
         return "the spool takes " + estimate() + " bytes of unacknowledged events, of its limit " + maxBytes;
+    }
+
+    /** Whether the disk's free space was below its floor at the last measure. */
+    boolean diskShort() {
+        return freeDiskBytes < minFreeDisk;
     }
 
     /** What every cycle file takes on disk now. */
@@ -131,7 +152,7 @@ final class SpoolCapacity implements AutoCloseable {
 
     /** Lists the cycle files. Allocates: called once a cycle, and when full. */
     private void measure() {
-        long cursor = ackCursor.getVolatileValue();
+        long cursor = cursor();
         String cursorFile = cursor == Spool.NONE ? null
                 : cycleFiles.fileFor(rollCycle.toCycle(cursor)).getFileName().toString();
         long ackedEnd = -1; // where the cursor's record ends in its file, once found
@@ -156,7 +177,11 @@ final class SpoolCapacity implements AutoCloseable {
                     fileUnacked = 0; // acknowledged, waiting for retention
                 } else if (order == 0) {
                     ackedEnd = ackedEnd >= 0 ? ackedEnd : endOf(cursor);
-                    fileUnacked = Math.max(0, size - ackedEnd);
+                    // A file of a past cycle whose last record is the cursor's holds nothing unacknowledged and
+                    // will not grow: its padding is not counted (DROP_OLDEST leaves the cursor there, and counting
+                    // it would make it drop a second file for room the first one gave).
+                    boolean past = currentFile == null || !name.equals(currentFile.getName());
+                    fileUnacked = past && ackedEnd > 0 && endsItsCycle(cursor) ? 0 : Math.max(0, size - ackedEnd);
                 }
                 total += size;
                 unacked += fileUnacked;
@@ -187,7 +212,7 @@ final class SpoolCapacity implements AutoCloseable {
         }
         long current = currentFile.length(); // 0 if it does not exist yet
         cycleFileMissing = current == 0;
-        long cursor = ackCursor.getVolatileValue();
+        long cursor = cursor();
         if (cursor != Spool.NONE && rollCycle.toCycle(cursor) == measuredCycle) {
             current = Math.max(0, current - endOf(cursor)); // the receiver keeps up: only the tail after it counts
         }
@@ -208,6 +233,15 @@ final class SpoolCapacity implements AutoCloseable {
         }
         try (DocumentContext dc = tailer.readingDocument()) {
             return dc.isPresent() ? dc.wire().bytes().readLimit() : 0;
+        }
+    }
+
+    /** Whether no record follows {@code id} in its cycle; right after {@link #endOf(long)} found it. */
+    private boolean endsItsCycle(long id) {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            boolean ends = !dc.isPresent() || rollCycle.toCycle(dc.index()) != rollCycle.toCycle(id);
+            dc.rollbackOnClose();
+            return ends;
         }
     }
 

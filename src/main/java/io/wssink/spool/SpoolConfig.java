@@ -22,6 +22,8 @@ public final class SpoolConfig {
     private final long blockSize;
     private final long minFreeDiskBytes;
     private final boolean createIfMissing;
+    /** Null when off (the default). */
+    private final Duration maxEventAge;
 
     private SpoolConfig(Builder b) {
         if (b.directory == null) {
@@ -39,6 +41,10 @@ public final class SpoolConfig {
         this.blockSize = b.blockSize;
         this.minFreeDiskBytes = b.minFreeDiskBytes >= 0 ? b.minFreeDiskBytes : 4 * b.blockSize;
         this.createIfMissing = b.createIfMissing;
+        this.maxEventAge = b.maxEventAge;
+        if (maxEventAge != null && (maxEventAge.isNegative() || maxEventAge.isZero())) {
+            throw new IllegalArgumentException("maxEventAge must be positive, not " + maxEventAge);
+        }
         if (blockSize < MIN_BLOCK_SIZE || Long.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("blockSize must be a power of two of at least 1 MiB (Chronicle's"
                     + " smallest), not " + blockSize);
@@ -101,6 +107,9 @@ public final class SpoolConfig {
     public long minFreeDiskBytes() { return minFreeDiskBytes; }
     /** Whether opening a missing directory creates a new spool (false for read-only tools such as status). */
     public boolean createIfMissing() { return createIfMissing; }
+    /** Events older than this (by their append time) when the forwarder reaches them are skipped, counted in
+     * {@link SpoolStats#expiredEvents()} and never sent; null when off (the default). See docs/SPOOL.md. */
+    public Duration maxEventAge() { return maxEventAge; }
 
     /** Not thread-safe: one thread sets it up and builds. */
     public static final class Builder {
@@ -115,6 +124,7 @@ public final class SpoolConfig {
         private long blockSize = DEFAULT_BLOCK_SIZE;
         private long minFreeDiskBytes = -1;
         private boolean createIfMissing = true;
+        private Duration maxEventAge;
 
         private Builder() {
         }
@@ -136,6 +146,8 @@ public final class SpoolConfig {
         public Builder blockSize(long v) { this.blockSize = v; return this; }
         public Builder minFreeDiskBytes(long v) { this.minFreeDiskBytes = v; return this; }
         public Builder createIfMissing(boolean v) { this.createIfMissing = v; return this; }
+        /** Skip events older than this when they are read, instead of sending them; null turns it off (default). */
+        public Builder maxEventAge(Duration v) { this.maxEventAge = v; return this; }
 
         public SpoolConfig build() {
             return new SpoolConfig(this);

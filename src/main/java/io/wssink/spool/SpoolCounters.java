@@ -29,6 +29,18 @@ final class SpoolCounters implements AutoCloseable {
     final LongValue streamLow;
     /** How many times the spool took a new stream id (it was copied, or its cursor was past its data). */
     final LongValue streamForks;
+    /**
+     * {@link FullPolicy#DROP_OLDEST}: everything up to this id is discarded. Moved forward (compare-and-swap) by an
+     * appender of any process; the reader moves the cursor to it, so that the cursor keeps one writer.
+     */
+    final LongValue dropThrough;
+    /** Events discarded by DROP_OLDEST, and the first and last id of the last range discarded. */
+    final LongValue droppedOldestEvents;
+    final LongValue droppedOldestFirst;
+    final LongValue droppedOldestLast;
+    /** Events skipped for their age; and the highest id counted, so that one read again is not counted again. */
+    final LongValue expiredEvents;
+    final LongValue expiredThrough;
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
@@ -41,6 +53,12 @@ final class SpoolCounters implements AutoCloseable {
         streamHigh = queue.indexForId("wssink.stream.high");
         streamLow = queue.indexForId("wssink.stream.low");
         streamForks = queue.indexForId("wssink.stream.forks");
+        dropThrough = queue.indexForId("wssink.drop.through");
+        droppedOldestEvents = queue.indexForId("wssink.dropped.oldest.events");
+        droppedOldestFirst = queue.indexForId("wssink.dropped.oldest.first");
+        droppedOldestLast = queue.indexForId("wssink.dropped.oldest.last");
+        expiredEvents = queue.indexForId("wssink.expired.events");
+        expiredThrough = queue.indexForId("wssink.expired.through");
     }
 
     @Override
@@ -55,5 +73,11 @@ final class SpoolCounters implements AutoCloseable {
         streamHigh.close();
         streamLow.close();
         streamForks.close();
+        dropThrough.close();
+        droppedOldestEvents.close();
+        droppedOldestFirst.close();
+        droppedOldestLast.close();
+        expiredEvents.close();
+        expiredThrough.close();
     }
 }

@@ -11,9 +11,11 @@ import java.time.Instant;
 public interface SpoolReader extends AutoCloseable {
 
     /**
-     * Reads the next record after the last one read, skipping any that fail their CRC. A damaged record is
-     * quarantined and counted the first time it is read only; when everything read before it is acknowledged, the
-     * cursor moves over it at once (no ack will ever name it).
+     * Reads the next record after the last one read, skipping any that fail their CRC, and any older than
+     * {@link SpoolConfig#maxEventAge()} when that is set. A damaged record is quarantined and counted the first time
+     * it is read only (an expired one counted once too); when everything read before a skipped record is
+     * acknowledged, the cursor moves over it at once (no ack will ever name it). What
+     * {@link FullPolicy#DROP_OLDEST} dropped is stepped over: the cursor moves past it first.
      *
      * @return true and {@code into} filled, or false when nothing more has been appended yet
      */
@@ -29,7 +31,7 @@ public interface SpoolReader extends AutoCloseable {
      * Moves the cursor forward to {@code id} (acks are cumulative) and persists it; a kill -9 at any instant leaves
      * the old or the new value. An id at or below the cursor is ignored: acks are monotonic.
      *
-     * Damaged records read right after {@code id} are covered too: the cursor moves over them.
+     * Skipped records (damaged, expired) read right after {@code id} are covered too: the cursor moves over them.
      *
      * @return the number of events this ack newly covered (0 if ignored)
      * @throws IllegalArgumentException when {@code id} is past the last record read: no receiver can hold it

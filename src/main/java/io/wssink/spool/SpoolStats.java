@@ -17,6 +17,10 @@ package io.wssink.spool;
  *                           was found past its data (a power cut); see docs/SPOOL.md
  * @param forkedFrom         the stream id before the last fork, or empty
  * @param forkReason         why the spool last took a new stream id, or empty
+ * @param expiredEvents      events skipped, never sent, because they were older than {@code maxEventAge} when read
+ * @param droppedOldestEvents events discarded unacknowledged by {@link FullPolicy#DROP_OLDEST}
+ * @param droppedOldestFirstId first id of the last range DROP_OLDEST discarded, or {@link Spool#NONE}
+ * @param droppedOldestLastId  last id of that range, or {@link Spool#NONE}
  */
 public record SpoolStats(
         String streamId,
@@ -33,5 +37,9 @@ public record SpoolStats(
         long diskBytes,
         long streamForks,
         String forkedFrom,
-        String forkReason) {
+        String forkReason,
+        long expiredEvents,
+        long droppedOldestEvents,
+        long droppedOldestFirstId,
+        long droppedOldestLastId) {
 }

@@ -2,6 +2,7 @@ package io.wssink.forward;
 
 import io.wssink.spool.Spool;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -28,8 +29,17 @@ final class DeliveryTracker {
         BEYOND_SENT
     }
 
-    /** Who waits for which id; registered by any thread, completed by the forwarder thread. */
-    private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
+    /** Who waits for which id, in unsigned id order; registered by any thread, completed by the forwarder thread. */
+    private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> waiters =
+            new ConcurrentSkipListMap<>(Long::compareUnsigned);
+    /**
+     * Every waiter up to this id has been settled: written by the forwarder thread before it settles them, read by
+     * a registering thread after it registered, so that one of the two always sees the other's waiter.
+     */
+    private volatile long completedThrough = Spool.NONE;
+    /** Set once by failAll: why every waiter, present and future, fails. */
+    private volatile Throwable closed;
+
 
     // forwarder thread only; reset by opened()
     /** The highest id sent on the current connection, or NONE. */
@@ -97,18 +107,31 @@ final class DeliveryTracker {
     }
 
     /**
-     * A future that completes once {@code id} is delivered. Any thread.
+     * A future that completes once {@code id} is delivered, or fails as {@code damage} says if the cursor passed it
+     * without delivering it. Any thread.
      *
-     * @param ackedId the spool's cursor, read before and after registering so that no completion is missed
+     * @param cursor the spool's persisted cursor: an id at or below it is settled at once
      */
-    CompletableFuture<Void> waitFor(long id, LongSupplier ackedId) {
-        if (Long.compareUnsigned(id, ackedId.getAsLong()) <= 0) {
-            return CompletableFuture.completedFuture(null);
+    CompletableFuture<Void> waitFor(long id, LongSupplier cursor, DamageCheck damage) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (Long.compareUnsigned(id, cursor.getAsLong()) <= 0) {
+            settle(id, f, damage);
+            return f;
         }
-        CompletableFuture<Void> f = waiters.computeIfAbsent(id, k -> new CompletableFuture<>());
-        long acked = ackedId.getAsLong();
-        if (Long.compareUnsigned(id, acked) <= 0) {
-            complete(acked, NOTHING_DAMAGED);
+        CompletableFuture<Void> registered = waiters.putIfAbsent(id, f);
+        if (registered != null) {
+            return registered;
+        }
+        // registered first, then read: a complete() or failAll() that ran meanwhile is seen here
+        Throwable why = closed;
+        if (why != null || Long.compareUnsigned(id, completedThrough) <= 0) {
+            if (waiters.remove(id, f)) {
+                if (why != null) {
+                    f.completeExceptionally(why);
+                } else {
+                    settle(id, f, damage);
+                }
+            }
         }
         return f;
     }
@@ -122,28 +145,35 @@ final class DeliveryTracker {
     static final DamageCheck NOTHING_DAMAGED = id -> { };
 
     /**
-     * Completes every waiter for an id up to {@code upTo}; a waiter whose event {@code damage} rejects (the cursor
-     * moved over it, but it was never sent) fails with the exception it throws.
+     * Settles every waiter for an id up to {@code upTo}: completed, or, when {@code damage} rejects its event (the
+     * cursor moved over it, but it was never sent), failed with the exception it throws. Entry by entry, so that a
+     * waiter registered meanwhile is settled here or by its own thread, never dropped.
      */
     void complete(long upTo, DamageCheck damage) {
-        if (waiters.isEmpty()) {
-            return;
-        }
-        var done = waiters.headMap(upTo, true);
-        done.forEach((id, f) -> {
-            try {
-                damage.check(id);
-                f.complete(null);
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
+        completedThrough = upTo;
+        Map.Entry<Long, CompletableFuture<Void>> e;
+        while ((e = waiters.firstEntry()) != null && Long.compareUnsigned(e.getKey(), upTo) <= 0) {
+            if (waiters.remove(e.getKey(), e.getValue())) {
+                settle(e.getKey(), e.getValue(), damage);
             }
-        });
-        done.clear();
+        }
     }
 
-    /** Fails every waiter left (the sink closed first). */
+    private static void settle(long id, CompletableFuture<Void> f, DamageCheck damage) {
+        try {
+            damage.check(id);
+            f.complete(null);
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    /** Fails every waiter, and every later one (the sink closed first). */
     void failAll(Throwable why) {
-        waiters.values().forEach(f -> f.completeExceptionally(why));
-        waiters.clear();
+        closed = why;
+        Map.Entry<Long, CompletableFuture<Void>> e;
+        while ((e = waiters.pollFirstEntry()) != null) {
+            e.getValue().completeExceptionally(why);
+        }
     }
 }

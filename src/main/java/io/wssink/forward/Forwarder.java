@@ -76,16 +76,15 @@ public final class Forwarder {
         this.spool = spool;
         this.config = config;
         this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
-        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes());
-        this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
-        this.reader = spool.openReader();
+        this.reader = spool.openReader(); // may be refused (another sender holds the spool): nothing started yet
         try {
             this.client = new WsClient(config, spool.streamId());
         } catch (RuntimeException e) {
             reader.close();
-            messages.close(0);
             throw e;
         }
+        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes()); // starts its thread
+        this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
         this.connections = new Reconnector(log, config, client, inbox, status);
         if (config.insecure()) {
             log.warn("TLS certificate and hostname verification are OFF (insecure): anyone on the path can read and"
@@ -122,7 +121,7 @@ public final class Forwarder {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return delivery.waitFor(id, spool::ackedId);
+        return delivery.waitFor(id, spool::ackedId, spool::checkWillBeDelivered);
     }
 
     /**
@@ -153,8 +152,8 @@ public final class Forwarder {
                 int work;
                 try {
                     work = doWork();
-                } catch (RuntimeException e) {
-                    recover(e);
+                } catch (RuntimeException | Error e) { // an Error too (out of direct memory, a linkage error): a
+                    recover(e);                         // forwarder that ends leaves writes spooled and acks waiting
                     work = 0;
                 }
                 status.publish();
@@ -198,11 +197,15 @@ public final class Forwarder {
      * An unexpected error in one turn (a bug, or the disk failing under the spool) must not end forwarding: drop the
      * connection, read again from the cursor, and try again after a backoff. What is spooled stays spooled.
      */
-    private void recover(RuntimeException e) {
+    private void recover(Throwable e) {
         String text = "internal error: " + e;
         if (!text.equals(lastInternalError)) { // once with its stack trace; repeats only counted
             lastInternalError = text;
             log.error("{}; reconnecting after a backoff, the spool keeps every event", text, e);
+        }
+        Connection dropped = connections.connection();
+        if (dropped != null) {
+            dropped.packer().discard(); // a frame the failed turn left open
         }
         connections.internalError(text);
         pendingRecord = false;
@@ -220,7 +223,10 @@ public final class Forwarder {
         }
         if (park > 0 && inbox.isEmpty()) {
             parkedForData = connections.isOpen();
-            if (inbox.isEmpty()) {
+            // checked again after the flag is up: an append that came before it saw no reason to wake us
+            boolean appendedMeanwhile = parkedForData && !pendingRecord
+                    && Long.compareUnsigned(reader.lastAppendedId(), reader.lastReadId()) > 0;
+            if (inbox.isEmpty() && !appendedMeanwhile) {
                 LockSupport.parkNanos(this, park);
             }
             parkedForData = false;

@@ -3,7 +3,10 @@ package io.wssink.forward;
 import io.wssink.forward.DeliveryTracker.Verdict;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -80,9 +83,9 @@ class DeliveryTrackerTest {
     }
 
     @Test
-    void aWaiterForADamagedEventFailsWhenTheCursorPassesIt() {
-        CompletableFuture<Void> four = t.waitFor(4, () -> 0);
-        CompletableFuture<Void> five = t.waitFor(5, () -> 0);
+    void aWaiterForADamagedEventFailsWhenTheCursorPassesIt() throws Exception {
+        CompletableFuture<Void> four = t.waitFor(4, () -> 0, DeliveryTracker.NOTHING_DAMAGED);
+        CompletableFuture<Void> five = t.waitFor(5, () -> 0, DeliveryTracker.NOTHING_DAMAGED);
         t.complete(5, id -> {
             if (id == 4) {
                 throw new IllegalStateException("event 4 was damaged");
@@ -96,9 +99,9 @@ class DeliveryTrackerTest {
     @Test
     void waitersCompleteOnceTheirIdIsCovered() throws Exception {
         AtomicLong cursor = new AtomicLong(3);
-        assertTrue(t.waitFor(3, cursor::get).isDone(), "already acked");
-        CompletableFuture<Void> five = t.waitFor(5, cursor::get);
-        CompletableFuture<Void> nine = t.waitFor(9, cursor::get);
+        assertTrue(t.waitFor(3, cursor::get, DeliveryTracker.NOTHING_DAMAGED).isDone(), "already acked");
+        CompletableFuture<Void> five = t.waitFor(5, cursor::get, DeliveryTracker.NOTHING_DAMAGED);
+        CompletableFuture<Void> nine = t.waitFor(9, cursor::get, DeliveryTracker.NOTHING_DAMAGED);
         assertFalse(five.isDone());
         t.complete(6, DeliveryTracker.NOTHING_DAMAGED);
         assertTrue(five.isDone());
@@ -106,5 +109,36 @@ class DeliveryTrackerTest {
         t.failAll(new IllegalStateException("closed"));
         ExecutionException e = assertThrows(ExecutionException.class, nine::get);
         assertInstanceOf(IllegalStateException.class, e.getCause());
+        CompletableFuture<Void> late = t.waitFor(12, cursor::get, DeliveryTracker.NOTHING_DAMAGED);
+        assertThrows(ExecutionException.class, late::get, "a waiter registered after the close fails too");
+    }
+
+    @Test
+    void aWaiterRegisteredWhileWaitersAreSettledIsNeverDropped() throws Exception {
+        long seed = 20261126L;
+        Random random = new Random(seed);
+        for (int round = 0; round < 200; round++) {
+            DeliveryTracker tracker = new DeliveryTracker();
+            int n = 200;
+            long[] ids = new long[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = 1 + random.nextInt(1000);
+            }
+            List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+            Thread registering = new Thread(() -> {
+                for (long id : ids) {
+                    futures.add(tracker.waitFor(id, () -> 0, DeliveryTracker.NOTHING_DAMAGED));
+                }
+            });
+            registering.start();
+            for (long upTo = 0; upTo <= 1000; upTo += 50) {
+                tracker.complete(upTo, DeliveryTracker.NOTHING_DAMAGED);
+            }
+            registering.join();
+            tracker.complete(1000, DeliveryTracker.NOTHING_DAMAGED);
+            for (CompletableFuture<Void> f : futures) {
+                assertTrue(f.isDone(), "a waiter was dropped in round " + round + " (seed " + seed + ")");
+            }
+        }
     }
 }

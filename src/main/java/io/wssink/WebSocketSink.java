@@ -1,18 +1,15 @@
 package io.wssink;
 
 import io.wssink.forward.Forwarder;
-import io.wssink.internal.DaemonThreads;
 import io.wssink.forward.ForwarderStatus;
+import io.wssink.protocol.InboundMessage;
+import io.wssink.protocol.Mode;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
 import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
-import io.wssink.protocol.InboundMessage;
-import io.wssink.protocol.Mode;
 import io.wssink.transport.TransportConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -20,9 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,7 +35,6 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class WebSocketSink implements Sink {
-    private static final Logger log = LoggerFactory.getLogger(WebSocketSink.class);
 
     private final Spool spool;
     private final Forwarder forwarder;

@@ -33,7 +33,9 @@ final class Inbox implements ConnectionEvents {
     record Closed(Connection connection, Failure failure) implements Event {
     }
 
+    /** Added to by the event loop, polled by the forwarder thread. */
     private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+    /** Set at construction; called on the event loop. */
     private final Runnable wake;
     private final InboundQueue messages;
 

@@ -35,6 +35,7 @@ import java.nio.file.Path;
  */
 final class SpoolCapacity implements AutoCloseable {
     private static final long MIN_REMEASURE_NANOS = 2_000_000;
+    private static final long STATUS_LISTING_NANOS = 1_000_000_000;
 
     // Set by the constructor.
     private final CycleFiles cycleFiles;
@@ -136,9 +137,15 @@ final class SpoolCapacity implements AutoCloseable {
         return freeDiskBytes < minFreeDisk;
     }
 
-    /** What every cycle file takes on disk now. */
+    /**
+     * What every cycle file takes on disk, as of a listing at most a second old: a status poll (the demo's live line,
+     * a metrics scrape) lists the directory under the spool's monitor, which every append needs, so it may do so
+     * once a second, not at every call.
+     */
     long diskBytes() {
-        measure();
+        if (System.nanoTime() - lastListingNanos >= STATUS_LISTING_NANOS) {
+            measure();
+        }
         return diskBytes;
     }
 

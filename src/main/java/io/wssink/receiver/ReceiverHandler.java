@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -129,7 +131,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             connections.replaced();
             log.info("stream {}: a new connection from {} replaces the one from {}", id,
                     ctx.channel().remoteAddress(), older.ctx.channel().remoteAddress());
-            older.ctx.executor().execute(() -> close(older.ctx, WebSocketCloseStatus.POLICY_VIOLATION,
+            older.ctx.executor().execute(() -> older.close(older.ctx, WebSocketCloseStatus.POLICY_VIOLATION,
                     "replaced by a newer connection for this stream"));
         }
         return true;
@@ -139,6 +141,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (!open) {
+                log.debug("{}: dropped {} that came after the close", ctx.channel().remoteAddress(), msg);
                 return;
             }
             if (msg instanceof BinaryWebSocketFrame || (msg instanceof TextWebSocketFrame && !ackMode)) {
@@ -256,8 +259,14 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // oversized or malformed frames end here, after Netty's decoder sent its close frame (1009, 1002, 1007)
+        // oversized or malformed frames end here, after Netty's decoder sent its close frame (1009, 1002, 1007); a
+        // message that inflates (permessage-deflate) or reassembles past the limit ends here before any close frame
         log.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
+        if (open && (cause instanceof DecompressionException || cause instanceof TooLongFrameException)) {
+            close(ctx, WebSocketCloseStatus.MESSAGE_TOO_BIG, "a message larger than the receiver's limit of "
+                    + config.maxMessageBytes() + " bytes");
+        } else {
+            ctx.close();
+        }
     }
 }

@@ -14,6 +14,7 @@ import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -115,8 +116,12 @@ public final class FileReceiverStore implements ReceiverStore {
      * @throws IOException with a message for the operator: an output without state, a symlink, another receiver
      */
     public static FileReceiverStore open(ReceiverConfig config) throws IOException {
+        return open(config, FileOpener.REAL);
+    }
+
+    static FileReceiverStore open(ReceiverConfig config, FileOpener files) throws IOException {
         return new FileReceiverStore(config.output(), config.format(), config.fsync(), config.maxStreams(),
-                config.forgetAfter(), System::currentTimeMillis, FileOpener.REAL);
+                config.forgetAfter(), System::currentTimeMillis, files);
     }
 
     FileReceiverStore(Path output, OutputFormat format, Fsync fsync, int maxStreams, Duration forgetAfter,
@@ -152,6 +157,8 @@ public final class FileReceiverStore implements ReceiverStore {
         FileLock l;
         try {
             l = out.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // held in this JVM
         } catch (IOException | RuntimeException e) {
             out.close();
             throw e;

@@ -56,11 +56,11 @@ public final class ReferenceReceiver implements AutoCloseable {
     private final TokenFile tokens;
     private final Channel server;
 
-    private ReferenceReceiver(ReceiverConfig config) throws IOException {
+    private ReferenceReceiver(ReceiverConfig config, FileOpener files) throws IOException {
         this.config = config;
         this.tokens = config.tokenFile() != null ? TokenFile.read(config.tokenFile())
                 : config.token() != null ? TokenFile.single(config.token()) : null;
-        this.store = FileReceiverStore.open(config);
+        this.store = FileReceiverStore.open(config, files);
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ReceiverHandler.Connections events = new ReceiverHandler.Connections() {
             @Override
@@ -156,7 +156,12 @@ public final class ReferenceReceiver implements AutoCloseable {
      * @throws IOException when the port is in use or the output cannot be opened
      */
     public static ReferenceReceiver start(ReceiverConfig config) throws IOException {
-        return new ReferenceReceiver(config);
+        return new ReferenceReceiver(config, FileOpener.REAL);
+    }
+
+    /** Starts with the store's files opened through {@code files}: for tests that make writes fail. */
+    static ReferenceReceiver start(ReceiverConfig config, FileOpener files) throws IOException {
+        return new ReferenceReceiver(config, files);
     }
 
     public int port() {

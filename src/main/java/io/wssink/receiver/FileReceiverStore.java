@@ -97,7 +97,7 @@ public final class FileReceiverStore implements ReceiverStore {
     private boolean dead;
     /** A failure was logged at ERROR; the next ones go to DEBUG until a commit succeeds. */
     private boolean failing;
-    /** What the state file on disk says (the last completed commit). */
+    /** What the state file on disk says: the last completed commit, or the one to roll back to (see rollback). */
     private Snapshot durable;
     private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
     private boolean closed;
@@ -499,15 +499,19 @@ public final class FileReceiverStore implements ReceiverStore {
     /**
      * On the committer thread: cuts the output back to the last commit that may be on disk and restores the highest
      * ids. {@code failed} is the commit that failed, if any: when its state file was already renamed into place, its
-     * output was already forced, so it becomes the point to roll back to (its acks were not sent: sinks resend, and
-     * the receiver drops what it holds).
+     * output was already forced, so it becomes the point to roll back to, marked dirty: its acks were not sent, sinks
+     * resend and the receiver drops what it holds, and acks wait for the next commit that succeeds whole.
      */
     private void rollback(Snapshot failed) {
         synchronized (this) {
             epoch++;
             broken = true;
             buffer.clear();
-            if (failed != null && stateMayBeAhead) {
+            // the failed commit's state file may already be in place (only the directory's force failed): the output
+            // it names was forced, so cutting below it would contradict the state file; keep it, but as dirty, so no
+            // ack covers it before a commit succeeds whole (a resume ack waits for that commit too)
+            boolean redo = failed != null && stateMayBeAhead;
+            if (redo) {
                 durable = failed;
                 stateMayBeAhead = false;
             }
@@ -515,7 +519,8 @@ public final class FileReceiverStore implements ReceiverStore {
                 out.truncate(durable.length());
                 out.position(durable.length());
                 writtenLength = durable.length();
-                dirty = false;
+                dirty = redo;
+                lastCommit = CompletableFuture.completedFuture(null); // unless dirty, what is held now is durable
                 for (Stream s : streams.values()) {
                     long[] v = durable.streams().get(s.id());
                     s.highest = v == null ? 0 : v[0];

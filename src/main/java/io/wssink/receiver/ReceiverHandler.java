@@ -72,10 +72,21 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            startHandshakeDeadline(ctx); // added to a channel that is already connected
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startHandshakeDeadline(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void startHandshakeDeadline(ChannelHandlerContext ctx) {
+        if (handshakeDeadline != null) {
+            return;
+        }
         // WebSocketServerProtocolHandler's own handshake timeout starts once the whole request is in: a client that
         // sends one byte a second would hold the socket for ever, so this deadline starts at the accept
         handshakeDeadline = ctx.executor().schedule(() -> {
@@ -83,13 +94,14 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                     config.handshakeTimeout());
             ctx.close();
         }, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        super.channelActive(ctx);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HandshakeComplete hs) {
-            handshakeDeadline.cancel(false);
+            if (handshakeDeadline != null) {
+                handshakeDeadline.cancel(false);
+            }
             open = true;
             epoch = store.epoch();
             ackMode = WireFormat.SUBPROTOCOL.equals(hs.selectedSubprotocol());

@@ -3,9 +3,13 @@ package io.wssink.cli;
 import io.wssink.WebSocketSink;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
+import io.wssink.spool.SpoolConfig;
 import io.wssink.transport.Mode;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +26,17 @@ final class SinkOptions {
     @Option(names = "--mode", defaultValue = "auto", description = "auto, ack or raw (default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged.")
+    @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged."
+            + " Secrets on the command line show in ps: prefer --header-file.")
     List<String> headers = new ArrayList<>();
+
+    @Option(names = "--header-file", description = "A file of handshake headers, one 'Name: value' per line (# starts"
+            + " a comment); keeps secrets off the command line.")
+    Path headerFile;
+
+    @Option(names = "--max-event-bytes", description = "The largest event; a longer line or record stops send"
+            + " (default: 1 MiB, or a quarter of --block-size if less).")
+    Integer maxEventBytes;
 
     @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
     Path trust;
@@ -80,11 +93,18 @@ final class SinkOptions {
         urls.forEach(b::url);
         for (String h : headers) {
             int eq = h.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--header takes K=V, not '" + h.substring(0, Math.max(0, eq))
-                        + "...'");
+            if (eq <= 0 || !validName(h.substring(0, eq))) {
+                // the text may be a secret given the wrong way (Authorization: Bearer x): never echo it
+                throw new IllegalArgumentException("--header takes NAME=VALUE with a header name before the '='; one"
+                        + " --header is not like that (its text is not shown: it may hold a secret)");
             }
             b.header(h.substring(0, eq), h.substring(eq + 1));
+        }
+        if (headerFile != null) {
+            readHeaderFile(b);
+        }
+        if (maxEventBytes != null) {
+            b.maxEventBytes(maxEventBytes);
         }
         if (trust != null) {
             b.trustCertificates(trust);
@@ -96,5 +116,42 @@ final class SinkOptions {
             b.fullPolicy(Enums.parse(FullPolicy.class, fullPolicy, "--full-policy"));
         }
         return b;
+    }
+
+    /** The largest event, as the spool will resolve it. */
+    int maxEventBytes() {
+        SpoolConfig.Builder c = SpoolConfig.builder(spool);
+        if (blockSize != null) {
+            c.blockSize(blockSize);
+        }
+        if (maxEventBytes != null) {
+            c.maxEventBytes(maxEventBytes);
+        }
+        return c.build().maxEventBytes();
+    }
+
+    private static boolean validName(String name) {
+        return !name.isBlank() && name.chars().allMatch(c -> c > ' ' && c < 127 && c != ':');
+    }
+
+    private void readHeaderFile(WebSocketSink.Builder b) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(headerFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --header-file " + headerFile + ": " + e.getMessage());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0 || !validName(line.substring(0, colon))) {
+                throw new IllegalArgumentException("--header-file " + headerFile + " line " + (i + 1) + " is not"
+                        + " 'Name: value' (its text is not shown: it may hold a secret)");
+            }
+            b.header(line.substring(0, colon), line.substring(colon + 1).strip());
+        }
     }
 }

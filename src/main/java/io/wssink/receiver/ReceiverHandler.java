@@ -264,6 +264,8 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
         if (stream != null) {
             store.release(stream, this);
+        }
+        if (ackTimer != null) {
             store.commit(); // nothing else may commit what this connection wrote last; nobody is left to ack it
         }
         super.channelInactive(ctx);

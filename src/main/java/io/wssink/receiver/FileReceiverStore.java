@@ -152,6 +152,11 @@ public final class FileReceiverStore implements ReceiverStore {
                     + " by this receiver, or its state was lost, and starting would overwrite or duplicate it. Move it"
                     + " away or choose another output; nothing was changed");
         }
+        if (!Files.exists(state, LinkOption.NOFOLLOW_LINKS)) {
+            // a state before any output: a receiver killed before its first commit must not leave an output without
+            // one, which the next start would refuse
+            writeState(new Snapshot(0, 0, Map.of()));
+        }
         out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
         FileLock l;

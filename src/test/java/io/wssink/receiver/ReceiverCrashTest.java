@@ -21,9 +21,9 @@ class ReceiverCrashTest {
     @TempDir
     Path tmp;
 
-    private static String url(ChildJvm child) {
+    private static String url(ChildJvm child, Path stderr) throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> child.lineCount() > 0 || !child.isAlive());
-        assertTrue(child.isAlive(), "the receiver child died at start");
+        assertTrue(child.isAlive(), "the receiver child died at start: " + Files.readString(stderr));
         String line = child.lines().get(0);
         assertTrue(line.startsWith("URL "), line);
         return line.substring(4);
@@ -36,7 +36,7 @@ class ReceiverCrashTest {
         Path stderr = tmp.resolve("child.err");
         AtomicInteger written = new AtomicInteger();
         try (ChildJvm first = ChildJvm.start(ReceiverChild.class, stderr, out.toString())) {
-            String url = url(first);
+            String url = url(first, stderr);
             try (WebSocketSink sink = WebSocketSink.builder().url(url).spool(spool)
                     .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(100))
                     .build()) {
@@ -56,7 +56,7 @@ class ReceiverCrashTest {
         }
         long killedAt = Files.size(out);
         try (ChildJvm second = ChildJvm.start(ReceiverChild.class, stderr, out.toString());
-             WebSocketSink sink = WebSocketSink.builder().url(url(second)).spool(spool)
+             WebSocketSink sink = WebSocketSink.builder().url(url(second, stderr)).spool(spool)
                      .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
             long last = 0;
             int total = written.get();

@@ -130,4 +130,17 @@ class ReceiverDurabilityTest {
             assertTrue(e.getMessage().contains("another receiver writes"), e.getMessage());
         }
     }
+
+    @Test
+    void theStateExistsBeforeAnyOutputSoAKillBeforeTheFirstCommitStillRestarts() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertTrue(Files.exists(tmp.resolve("out.txt.state")), "the state is written at start");
+            // what a kill between the first write of the output and the first state leaves: bytes never committed
+            Files.writeString(out, "never acked\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+        try (ReferenceReceiver restarted = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertEquals(0, Files.size(out), "the uncommitted bytes were cut");
+        }
+    }
 }

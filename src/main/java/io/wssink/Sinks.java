@@ -31,6 +31,8 @@ public final class Sinks {
                 return p.create(uri, options);
             }
         }
-        throw new IllegalArgumentException("no sink provider handles '" + scheme + ":' URIs (" + uri + ")");
+        // the URI is not echoed: its user info or query may hold a secret
+        throw new IllegalArgumentException("no sink provider handles '" + scheme + ":' URIs (installed: "
+                + providers().stream().flatMap(p -> p.schemes().stream()).sorted().toList() + ")");
     }
 }

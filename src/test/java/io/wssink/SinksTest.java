@@ -52,7 +52,7 @@ class SinksTest {
                 () -> Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of()));
         assertEquals("the websocket sink needs the option spool=<directory>", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sinks.open(URI.create("ftp://x/"), Map.of()));
-        assertEquals("no sink provider handles 'ftp:' URIs (ftp://x/)", e.getMessage());
+        assertEquals("no sink provider handles 'ftp:' URIs (installed: [null, ws, wss])", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sinks.open(URI.create("ws://127.0.0.1:1/"),
                 Map.of("spool", tmp.resolve("t").toString(), "colour", "red")));
         assertEquals("unknown options for the websocket sink: [colour]", e.getMessage());

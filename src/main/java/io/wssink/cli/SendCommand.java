@@ -2,23 +2,28 @@ package io.wssink.cli;
 
 import io.wssink.WebSocketSink;
 import io.wssink.spool.Spool;
+import io.wssink.spool.SpoolConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
-import java.io.InputStreamReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit; the spool keeps the rest: run again with </dev/null to deliver it.",
+        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
         footer = ExitCodes.HELP)
 final class SendCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
@@ -35,49 +40,111 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int maxEventBytes = options.maxEventBytes();
         WebSocketSink sink = options.builder().build();
+        AtomicBoolean finished = new AtomicBoolean();
         Thread onSignal = new Thread(() -> {
+            if (finished.get()) {
+                return; // the command ended on its own (an error included): its own exit code stands
+            }
             sink.close(); // drains as the protocol says; what is not acked stays spooled
             System.err.println("wssink: interrupted; " + spooled(options.spool) + " events stay in the spool");
             Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
         }, "wssink-signal");
         Runtime.getRuntime().addShutdownHook(onSignal);
-        if (binary) {
-            readBinary(sink);
-        } else {
-            readLines(sink);
-        }
-        if (follow) {
-            new CountDownLatch(1).await(); // until a signal
-        }
-        int code = awaitDelivery(sink);
-        Runtime.getRuntime().removeShutdownHook(onSignal);
-        sink.close();
-        return code;
-    }
-
-    private static void readLines(WebSocketSink sink) throws Exception {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
-        String line;
-        while ((line = in.readLine()) != null) {
-            sink.write(line);
-        }
-    }
-
-    private static void readBinary(WebSocketSink sink) throws Exception {
-        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(System.in, 1 << 16));
-        while (true) {
-            int length;
-            try {
-                length = in.readInt();
-            } catch (EOFException end) {
-                return;
+        try {
+            String badInput = binary ? readBinary(sink, maxEventBytes) : readLines(sink, maxEventBytes);
+            if (follow && badInput == null) {
+                new CountDownLatch(1).await(); // until a signal
             }
-            if (length < 0) {
-                throw new IllegalArgumentException("binary record with negative length " + length);
+            int code = awaitDelivery(sink); // what was read before bad input is delivered too
+            if (badInput != null) {
+                throw new IllegalStateException(badInput + (code == ExitCodes.OK ? "; the events before it were"
+                        + " delivered" : "; the events before it stay in the spool"));
+            }
+            return code;
+        } finally {
+            finished.set(true);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, and returns at once: finished is set
+            }
+            sink.close();
+        }
+    }
+
+    /**
+     * Spools a line per event (ended by LF, CR or CRLF, as BufferedReader reads them), holding at most
+     * maxEventBytes + 1 bytes of a line in memory.
+     *
+     * @return null at the end of stdin, or why the input is refused
+     */
+    private static String readLines(WebSocketSink sink, int maxEventBytes) throws IOException {
+        InputStream in = new BufferedInputStream(System.in, 1 << 16);
+        byte[] line = new byte[Math.min(maxEventBytes + 1, 1 << 16)];
+        int length = 0;
+        long number = 1;
+        boolean afterCr = false;
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n' && afterCr) {
+                afterCr = false;
+                continue; // the LF of a CRLF
+            }
+            afterCr = c == '\r';
+            if (c == '\n' || c == '\r') {
+                sink.write(new String(line, 0, length, StandardCharsets.UTF_8));
+                length = 0;
+                number++;
+                continue;
+            }
+            if (length == maxEventBytes) {
+                return "line " + number + " of stdin is longer than the largest event, " + maxEventBytes
+                        + " bytes (--max-event-bytes); nothing from it on was spooled";
+            }
+            if (length == line.length) {
+                line = Arrays.copyOf(line, Math.min(maxEventBytes + 1, line.length * 2));
+            }
+            line[length++] = (byte) c;
+        }
+        if (length > 0) {
+            sink.write(new String(line, 0, length, StandardCharsets.UTF_8)); // a last line without a line break
+        }
+        return null;
+    }
+
+    /**
+     * Spools length-prefixed records, checking each length before allocating for it.
+     *
+     * @return null at the end of stdin, or why the input is refused
+     */
+    private static String readBinary(WebSocketSink sink, int maxEventBytes) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
+        for (long number = 1; ; number++) {
+            int first = in.read();
+            if (first == -1) {
+                return null;
+            }
+            byte[] rest = new byte[3];
+            try {
+                in.readFully(rest);
+            } catch (EOFException cut) {
+                return "stdin ended inside the length of binary record " + number + "; it was not spooled";
+            }
+            int length = first << 24 | (rest[0] & 0xff) << 16 | (rest[1] & 0xff) << 8 | (rest[2] & 0xff);
+            if (length < 0 || length > maxEventBytes) {
+                return "binary record " + number + " of stdin has length " + Integer.toUnsignedString(length)
+                        + ", more than the largest event, " + maxEventBytes + " bytes (--max-event-bytes);"
+                        + " nothing from it on was spooled";
             }
             byte[] event = new byte[length];
-            in.readFully(event);
+            try {
+                in.readFully(event);
+            } catch (EOFException cut) {
+                return "stdin ended inside binary record " + number + " (" + length + " bytes announced);"
+                        + " it was not spooled";
+            }
             sink.write(event);
         }
     }
@@ -109,8 +176,8 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** The backlog of a spool no sink has open any more. */
-    private static String spooled(java.nio.file.Path spool) {
-        try (Spool s = Spool.open(io.wssink.spool.SpoolConfig.builder(spool).createIfMissing(false).build())) {
+    private static String spooled(Path spool) {
+        try (Spool s = Spool.open(SpoolConfig.builder(spool).createIfMissing(false).build())) {
             return Long.toString(s.stats().backlogEvents());
         } catch (RuntimeException e) {
             return "the unacknowledged";

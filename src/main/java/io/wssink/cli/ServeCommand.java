@@ -1,37 +1,116 @@
 package io.wssink.cli;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.NetUtil;
+import io.wssink.receiver.OutputFormat;
 import io.wssink.receiver.ReceiverConfig;
 import io.wssink.receiver.ReferenceReceiver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Runs the reference receiver: dedupes by id per stream, writes each payload to --out (a line each, or length-prefixed records with --binary) and acks what it wrote. Prints its URL when ready.",
+        description = "Runs the reference receiver: dedupes by id per stream, writes each payload to --out and acks"
+                + " what it wrote once it is on disk (--fsync always). Prints its URL when ready."
+                + " See README, 'Running the receiver in production'.",
         footer = ExitCodes.HELP)
-final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default).")
     int port;
 
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--out", required = true, description = "Output file; FILE.state beside it holds the dedupe state.")
+    @Option(names = "--out", required = true, description = "Output file (created 0600); FILE.state beside it holds"
+            + " the dedupe state. An existing FILE without FILE.state is refused, never overwritten.")
     Path out;
 
-    @Option(names = "--binary", description = "Write length-prefixed records instead of lines.")
+    @Option(names = "--format", description = "lines (default: one line per event; an event holding a line break is"
+            + " refused with 1007), jsonl (a JSON string per line, line breaks escaped; non-UTF-8 as"
+            + " {\"base64\":...}) or binary (4-byte length, then the bytes).")
+    String format;
+
+    @Option(names = "--binary", description = "Same as --format binary.")
     boolean binary;
 
-    @Option(names = "--token", description = "Require Authorization: Bearer <token> (else 401). Also WSSINK_TOKEN.")
+    @Option(names = "--fsync", defaultValue = "always", description = "always (default): output, state and directory"
+            + " are forced before an ack covers them, one fsync per ack interval for all streams; never: acks survive"
+            + " a crash of the receiver, not of the machine.")
+    String fsync;
+
+    @Option(names = "--token", description = "Require Authorization: Bearer <token> (else 401). Shows in ps: prefer"
+            + " WSSINK_TOKEN or --token-file.")
     String token;
+
+    @Option(names = "--token-file", description = "A file of tokens, one per line, each optionally followed by the"
+            + " stream ids it may write (else any); re-read when it changes.")
+    Path tokenFile;
+
+    @Option(names = "--allow-origin", description = "Accept handshakes with this Origin header (browsers send one;"
+            + " others are refused with 403). Repeatable.")
+    List<String> allowOrigins = new ArrayList<>();
+
+    @Option(names = "--tls-cert", description = "PEM certificate chain: serve wss:// (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "PEM private key (PKCS#8) of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--max-connections", defaultValue = "128",
+            description = "Open connections beyond this get 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-streams", defaultValue = "1024",
+            description = "Streams held at once; a new one past it is refused with 1008 (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
+    @Option(names = "--forget-after", defaultValue = "P30D", description = "Forget a stream (its dedupe state too)"
+            + " with no connection for this long, ISO-8601, when room is needed (default: ${DEFAULT-VALUE}).")
+    Duration forgetAfter;
+
+    @Option(names = "--max-message-bytes", defaultValue = "2097152", description = "Largest frame and message, after"
+            + " inflating; each connection holds at most about twice this (default: ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--handshake-timeout", defaultValue = "PT10S",
+            description = "From accept to the end of the handshake, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
+
+    @Option(names = "--idle-timeout", defaultValue = "PT60S",
+            description = "Close a connection silent this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
 
     @Override
     public Integer call() throws Exception {
         String bearer = token != null ? token : System.getenv("WSSINK_TOKEN");
-        ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).bind(bind).port(port)
-                .binary(binary).token(bearer).build());
+        if (bearer != null && tokenFile != null) {
+            throw new IllegalArgumentException("give --token-file or a token (--token, WSSINK_TOKEN), not both");
+        }
+        if (format != null && binary) {
+            throw new IllegalArgumentException("give --format or --binary, not both");
+        }
+        ReceiverConfig.Builder b = ReceiverConfig.builder(out).bind(bind).port(port)
+                .format(binary ? OutputFormat.BINARY : format == null ? OutputFormat.LINES : OutputFormat.parse(format))
+                .fsync(Enums.parse(ReceiverConfig.Fsync.class, fsync, "--fsync"))
+                .token(bearer).tokenFile(tokenFile).maxConnections(maxConnections).maxStreams(maxStreams)
+                .forgetAfter(forgetAfter).maxFrameBytes(maxMessageBytes).maxMessageBytes(maxMessageBytes)
+                .handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout).ssl(ssl());
+        allowOrigins.forEach(b::allowOrigin);
+        ReceiverConfig config = b.build();
+        if (config.ssl() == null && (bearer != null || tokenFile != null) && !loopback(bind)) {
+            System.err.println("wssink: warning: tokens go in clear text over ws:// on " + bind
+                    + "; serve wss:// with --tls-cert and --tls-key");
+        }
+        ReferenceReceiver receiver = ReferenceReceiver.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 receiver.close();
@@ -43,5 +122,31 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         System.out.flush();
         new CountDownLatch(1).await(); // until a signal
         return ExitCodes.OK;
+    }
+
+    private SslContext ssl() {
+        if (tlsCert == null && tlsKey == null) {
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new IllegalArgumentException("wss:// needs both --tls-cert and --tls-key");
+        }
+        try {
+            return SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build();
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot use --tls-cert " + tlsCert + " and --tls-key " + tlsKey + ": "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage())
+                    + " (both PEM; the key PKCS#8, unencrypted)");
+        }
+    }
+
+    private static boolean loopback(String address) {
+        try {
+            return NetUtil.createByteArrayFromIpAddressString(address) != null
+                    ? InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(address)).isLoopbackAddress()
+                    : "localhost".equalsIgnoreCase(address);
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.wssink.WebSocketSink;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import io.wssink.protocol.Mode;
+import io.wssink.spool.SpoolConfig;
 import io.wssink.transport.HeaderFile;
 import picocli.CommandLine.Option;
 
@@ -24,16 +25,21 @@ final class SinkOptions {
     @Option(names = "--mode", defaultValue = "auto", description = "auto, ack or raw (default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged.")
+    @Option(names = "--header", description = "A handshake header K=V, e.g. Authorization=Bearer ...; never logged."
+            + " Secrets on the command line show in ps: prefer --header-file.")
     List<String> headers = new ArrayList<>();
 
     @Option(names = "--token-file", description = "A file holding a bearer token for Authorization, read again at"
             + " every connection attempt (rotated tokens are picked up); never logged.")
     Path tokenFile;
 
-    @Option(names = "--header-file", description = "A handshake header K=FILE whose value is FILE's content, read"
-            + " again at every connection attempt; never logged.")
-    List<String> headerFiles = new ArrayList<>();
+    @Option(names = "--header-file", description = "A file of handshake headers, one 'Name: value' per line (# starts"
+            + " a comment), read again at every connection attempt; keeps secrets off the command line.")
+    List<Path> headerFiles = new ArrayList<>();
+
+    @Option(names = "--max-event-bytes", description = "The largest event; a longer line or record stops send"
+            + " (default: 1 MiB, or a quarter of --block-size if less).")
+    Integer maxEventBytes;
 
     @Option(names = "--trust", description = "PEM file of CA certificates to trust for wss://.")
     Path trust;
@@ -104,21 +110,21 @@ final class SinkOptions {
         urls.forEach(b::url);
         for (String h : headers) {
             int eq = h.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--header takes K=V, not '" + h.substring(0, Math.max(0, eq))
-                        + "...'");
+            if (eq <= 0 || !validName(h.substring(0, eq))) {
+                // the text may be a secret given the wrong way (Authorization: Bearer x): never echo it
+                throw new IllegalArgumentException("--header takes NAME=VALUE with a header name before the '='; one"
+                        + " --header is not like that (its text is not shown: it may hold a secret)");
             }
             b.header(h.substring(0, eq), h.substring(eq + 1));
         }
         if (tokenFile != null) {
             b.header("Authorization", HeaderFile.bearer(tokenFile));
         }
-        for (String h : headerFiles) {
-            int eq = h.indexOf('=');
-            if (eq <= 0 || eq == h.length() - 1) {
-                throw new IllegalArgumentException("--header-file takes NAME=FILE, not '" + h + "'");
-            }
-            b.header(h.substring(0, eq), HeaderFile.value(Path.of(h.substring(eq + 1))));
+        for (Path file : headerFiles) {
+            HeaderFile.headers(file).forEach(b::header);
+        }
+        if (maxEventBytes != null) {
+            b.maxEventBytes(maxEventBytes);
         }
         if (trust != null) {
             b.trustCertificates(trust);
@@ -140,5 +146,21 @@ final class SinkOptions {
             b.fullPolicy(Enums.parse(FullPolicy.class, fullPolicy, "--full-policy"));
         }
         return b;
+    }
+
+    /** The largest event, as the spool will resolve it. */
+    int maxEventBytes() {
+        SpoolConfig.Builder c = SpoolConfig.builder(spool);
+        if (blockSize != null) {
+            c.blockSize(blockSize);
+        }
+        if (maxEventBytes != null) {
+            c.maxEventBytes(maxEventBytes);
+        }
+        return c.build().maxEventBytes();
+    }
+
+    private static boolean validName(String name) {
+        return !name.isBlank() && name.chars().allMatch(c -> c > ' ' && c < 127 && c != ':');
     }
 }

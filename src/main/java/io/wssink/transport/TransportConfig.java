@@ -1,7 +1,13 @@
 package io.wssink.transport;
 
+import io.netty.util.NetUtil;
 import io.wssink.protocol.Mode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +24,8 @@ import java.util.function.Supplier;
  * wssink is concerned: they are sent, never logged, never put into messages or {@link #toString()}.
  */
 public final class TransportConfig {
+    private static final Logger log = LoggerFactory.getLogger(TransportConfig.class);
+
     private final List<URI> urls;
     private final Mode mode;
     /** Called at every connection attempt (a fixed value is a supplier of itself). */
@@ -73,6 +81,37 @@ public final class TransportConfig {
         if (maxFrameBytes < 1024 || maxInFlightBytes < maxFrameBytes || maxMessageBytes < 1024) {
             throw new IllegalArgumentException("need maxFrameBytes >= 1024, maxInFlightBytes >= maxFrameBytes and"
                     + " maxMessageBytes >= 1024");
+        }
+        warnOfCredentialsInClearText();
+    }
+
+    /** Warns (once per config) when an Authorization header would cross the network unencrypted. */
+    private void warnOfCredentialsInClearText() {
+        if (headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+            return;
+        }
+        for (URI u : urls) {
+            if (u.getScheme().equalsIgnoreCase("ws") && !isLoopback(u.getHost())) {
+                log.warn("the Authorization header goes in clear text over ws:// to {}: anyone on the path can read"
+                        + " and reuse it; use wss://", u.getHost());
+            }
+        }
+    }
+
+    /** Whether {@code host} names this machine without asking DNS: localhost, 127.0.0.0/8 or ::1. */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(h);
+        if (ip == null) {
+            return false;
+        }
+        try {
+            return InetAddress.getByAddress(ip).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
         }
     }
 

@@ -116,6 +116,7 @@ public final class WsClient implements AutoCloseable {
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .handleCloseFrames(false)
                 .sendCloseFrame(null) // close frames are sent explicitly, with their real status (Connection.close)
+                .generateOriginHeader(false) // not a browser: receivers refuse handshakes that carry an Origin
                 .dropPongFrames(false)
                 .build();
         URI proxy = config.proxy().proxyFor(url);

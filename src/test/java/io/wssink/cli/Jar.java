@@ -38,6 +38,26 @@ final class Jar {
         return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err));
     }
 
+    /** Runs to completion with {@code stdin} as input bytes, within {@code seconds}. */
+    static Result run(byte[] stdin, long seconds, String... args) throws IOException, InterruptedException {
+        return run(new String(stdin, StandardCharsets.ISO_8859_1), seconds, StandardCharsets.ISO_8859_1, args);
+    }
+
+    private static Result run(String stdin, long seconds, java.nio.charset.Charset encoding, String... args)
+            throws IOException, InterruptedException {
+        Path in = Files.createTempFile("wssink-in", ".bin");
+        Files.writeString(in, stdin, encoding);
+        Path out = Files.createTempFile("wssink-out", ".txt");
+        Path err = Files.createTempFile("wssink-err", ".txt");
+        Process p = command(args).redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("wssink " + String.join(" ", args) + " still running after " + seconds + " s; stderr: "
+                    + Files.readString(err));
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err));
+    }
+
     static Result run(String... args) throws IOException, InterruptedException {
         return run("", 120, args);
     }

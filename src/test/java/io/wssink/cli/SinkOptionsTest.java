@@ -38,10 +38,10 @@ class SinkOptionsTest {
         Path token = tmp.resolve("token");
         Path tenant = tmp.resolve("tenant");
         Files.writeString(token, "stale\n");
-        Files.writeString(tenant, "blue\n");
+        Files.writeString(tenant, "X-Tenant: blue\n");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).token("fresh").build())) {
             List<String> args = new ArrayList<>(List.of("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
-                    "--token-file", token.toString(), "--header-file", "X-Tenant=" + tenant,
+                    "--token-file", token.toString(), "--header-file", tenant.toString(),
                     "--backoff-initial", "PT0.01S", "--backoff-max", "PT0.1S"));
             try (WebSocketSink sink = parse(args.toArray(String[]::new)).builder().build()) {
                 long id = sink.write("x");
@@ -89,9 +89,9 @@ class SinkOptionsTest {
     }
 
     @Test
-    void aHeaderFileWithoutAFileIsABadArgument() {
+    void aHeaderFileThatCannotBeReadIsABadArgumentNamingItsPath() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--url", "ws://127.0.0.1:1/",
-                "--spool", tmp.resolve("s").toString(), "--header-file", "X-Tenant").builder());
-        assertTrue(e.getMessage().contains("NAME=FILE"), e.getMessage());
+                "--spool", tmp.resolve("s").toString(), "--header-file", tmp.resolve("nowhere").toString()).builder());
+        assertTrue(e.getMessage().contains("cannot read header file " + tmp.resolve("nowhere")), e.getMessage());
     }
 }

@@ -2,6 +2,7 @@ package io.wssink.receiver;
 
 import io.wssink.WebSocketSink;
 import io.wssink.testing.Output;
+import io.wssink.testing.RawWebSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,5 +78,66 @@ class ReceiverLimitsTest {
             }
         }
         assertEquals(List.of("first stream", "first again"), Output.lines(out));
+    }
+
+    @Test
+    void connectionsPastMaxConnectionsGet503AndTheOnesHeldGoOn() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).maxConnections(2).build());
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+            sink.acked(sink.write("first")).get(30, TimeUnit.SECONDS);
+            try (RawWebSocket second = RawWebSocket.handshake(receiver.port())) {
+                assertEquals(101, second.status(), "the second of two");
+                try (RawWebSocket third = RawWebSocket.handshake(receiver.port())) {
+                    assertEquals(503, third.status());
+                    assertTrue(third.body().contains("maximum of 2 connections"));
+                }
+                assertEquals(1, receiver.refusedConnections());
+            }
+            sink.acked(sink.write("second")).get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("first", "second"), Output.lines(out));
+    }
+
+    @Test
+    void aStreamIdleForLongerThanForgetAfterIsForgottenSoANewStreamFindsRoom() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        String a = "00000000-0000-4000-8000-00000000000a";
+        String b = "00000000-0000-4000-8000-00000000000b";
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).maxStreams(1)
+                .forgetAfter(Duration.ofMillis(300)).build())) {
+            try (RawWebSocket first = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(a))) {
+                assertEquals("{\"ack\":\"0\"}", first.read().text());
+                first.binary(HostileClientTest.records(7, "from a"));
+                assertEquals("{\"ack\":\"7\"}", first.read().text());
+                try (RawWebSocket whileConnected = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(b))) {
+                    assertEquals(1008, whileConnected.readUntilClose().closeStatus(), "a connected stream is never"
+                            + " forgotten");
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (RawWebSocket later = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(b))) {
+                    return later.read().opcode() == RawWebSocket.TEXT;
+                }
+            });
+            assertEquals(1, receiver.store().streams());
+        }
+        try (ReferenceReceiver restarted = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             RawWebSocket again = RawWebSocket.handshake(restarted.port(), RawWebSocket.wssink(a))) {
+            assertEquals("{\"ack\":\"0\"}", again.read().text(), "the state file forgot stream a too");
+        }
+    }
+
+    @Test
+    void withFormatJsonlAnEventHoldingALineBreakIsOneEscapedLine() throws Exception {
+        Path out = tmp.resolve("out.jsonl");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out)
+                .format(OutputFormat.JSONL).build());
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+            sink.write("two\nlines \"quoted\" \\ é");
+            sink.acked(sink.write(new byte[] {(byte) 0xff, 0, 1})).get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("\"two\\nlines \\\"quoted\\\" \\\\ é\"", "{\"base64\":\"/wAB\"}"),
+                Output.lines(out));
     }
 }

@@ -12,6 +12,7 @@ import net.jqwik.api.Provide;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -34,16 +35,23 @@ class ReceiverStoreProperties {
                 .list().ofMaxSize(40);
     }
 
+    private static final String STREAM = "6f1c0e56-3c61-4c4e-9f5e-0d8f3a51d2a7";
+
+    static FileReceiverStore open(Path out) throws java.io.IOException {
+        return new FileReceiverStore(out, OutputFormat.LINES, ReceiverConfig.Fsync.NEVER, 1024, Duration.ofDays(30),
+                System::currentTimeMillis, FileOpener.REAL);
+    }
+
     @Property(tries = 300)
     void noIdIsEverWrittenTwiceAndTheOutputStaysInOrder(@ForAll("traffic") List<Object> traffic) throws Exception {
         Path dir = Files.createTempDirectory("receiver-prop");
         Path out = dir.resolve("out.txt");
-        ReceiverStore store = new ReceiverStore(out, false);
+        ReceiverStore store = open(out);
         try {
             for (Object t : traffic) {
                 if (t.equals("restart")) {
                     store.close();
-                    store = new ReceiverStore(out, false);
+                    store = open(out);
                     continue;
                 }
                 ByteBuf frame = Unpooled.buffer();
@@ -55,9 +63,11 @@ class ReceiverStoreProperties {
                         WireFormat.writeRecord(frame, (Long) id, payload, 0, payload.length);
                     }
                 }
-                String problem = store.acceptFrame(store.stream("stream"), frame);
+                ReceiverStore.Stream stream = store.stream(STREAM);
+                store.claim(stream, this);
+                String problem = store.acceptFrame(stream, this, store.epoch(), frame);
                 if (problem == null && traffic.indexOf(t) % 3 == 0) {
-                    store.commit();
+                    store.commit().join();
                 }
             }
         } finally {

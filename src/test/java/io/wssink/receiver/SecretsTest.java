@@ -48,4 +48,31 @@ class SecretsTest {
                 .url("http://user:pa55-5ecret@example.com/?token=5ecret"));
         assertFalse(e.getMessage().contains("5ecret"), e.getMessage());
     }
+
+    @Test
+    void sinksOpenNeverEchoesUserInfoOrAQuery() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> io.wssink.Sinks.open(
+                java.net.URI.create("ftp://user:pa55-5ecret@example.com/x?token=5ecret"), java.util.Map.of()));
+        assertTrue(e.getMessage().contains("'ftp:'"), e.getMessage());
+        assertFalse(e.getMessage().contains("5ecret"), e.getMessage());
+    }
+
+    @Test
+    void anAuthorizationHeaderOverPlainWsToAnotherHostIsWarnedOfAndItsValueIsNotLogged() {
+        String logs;
+        try (CapturedStderr err = new CapturedStderr()) {
+            io.wssink.transport.TransportConfig.builder().url("ws://receiver.example:8080/")
+                    .header("authorization", "Bearer 5ecret").build();
+            io.wssink.transport.TransportConfig.builder().url("wss://receiver.example:8080/")
+                    .header("Authorization", "Bearer 5ecret").build();
+            io.wssink.transport.TransportConfig.builder().url("ws://127.0.0.1:8080/").url("ws://[::1]:8080/")
+                    .url("ws://localhost:8080/").header("Authorization", "Bearer 5ecret").build();
+            io.wssink.transport.TransportConfig.builder().url("ws://receiver.example:8080/")
+                    .header("X-Trace", "1").build();
+            logs = err.text();
+        }
+        assertEquals(1, logs.lines().filter(l -> l.contains("clear text over ws://")).count(), logs);
+        assertTrue(logs.contains("to receiver.example"), logs);
+        assertFalse(logs.contains("5ecret"), logs);
+    }
 }

@@ -2,7 +2,7 @@ package io.wssink.receiver;
 
 import io.netty.buffer.ByteBuf;
 import io.wssink.receiver.ReceiverConfig.Fsync;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,7 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,7 +8,7 @@ import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolConfig;
 import io.wssink.testing.Output;
 import io.wssink.testing.RawWebSocket;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.wssink.receiver.ReceiverConfig.Fsync;
-import io.wssink.transport.WireFormat;
+import io.wssink.protocol.WireFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

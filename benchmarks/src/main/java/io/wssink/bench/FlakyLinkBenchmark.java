@@ -22,13 +22,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * 9. A flaky link: acknowledged events per second through a proxy that cuts every connection after a number of
- * bytes from the sink, against the same proxy that never cuts (the anchor, same run). 100 B events are 112 bytes on
- * the wire, so 336,000 bytes is a cut about every 3,000 records; the goal is at least 0.5x of the uncut link.
+ * bytes from the sink, against the same proxy that never cuts (the anchor, same run, same fsync). 100 B events are
+ * 112 bytes on the wire, so 336,000 bytes is a cut about every 3,000 records; the goal is at least 0.5x of the
+ * uncut link.
  * Events are written and waited for as in {@link EndToEndBenchmark}: a batch per invocation, the batch
  * {@link EndToEndBenchmark#WINDOW} batches back awaited.
  */
@@ -43,9 +45,16 @@ public class FlakyLinkBenchmark {
     static final int BATCH = EndToEndBenchmark.BATCH;
     static final int WINDOW = EndToEndBenchmark.WINDOW;
 
-    /** Bytes from the sink after which the proxy cuts each connection; 0 never cuts. */
-    @Param({"0", "336000"})
+    /**
+     * Bytes from the sink after which the proxy cuts each connection; 0 never cuts. 336,000 is about 3,000 records,
+     * 3,360,000 about 30,000.
+     */
+    @Param({"0", "336000", "3360000"})
     long cutEveryBytes;
+
+    /** The receiver's --fsync: "always" adds a group commit with fsync to every connection's resume ack. */
+    @Param({"never", "always"})
+    String fsync;
 
     private final byte[] payload = new byte[100];
     private final long[] window = new long[WINDOW];
@@ -61,7 +70,8 @@ public class FlakyLinkBenchmark {
         Arrays.fill(window, 0);
         turn = 0;
         dir = Dirs.create("wssink-bench-flaky");
-        receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true).build());
+        receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true)
+                .fsync(ReceiverConfig.Fsync.valueOf(fsync.toUpperCase(Locale.ROOT))).build());
         proxy = new FaultProxy(receiver.port());
         proxy.cutEveryBytes(cutEveryBytes);
         sink = WebSocketSink.builder().url(proxy.url()).spool(dir.resolve("spool")).maxSpoolBytes(64L << 30)

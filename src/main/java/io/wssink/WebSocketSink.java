@@ -1,15 +1,16 @@
 package io.wssink;
 
-import io.wssink.forward.Forwarder;
-import io.wssink.forward.ForwarderStatus;
+import io.wssink.internal.forward.Forwarder;
+import io.wssink.internal.forward.ForwarderStatus;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.transport.TransportConfig;
 import io.wssink.protocol.InboundMessage;
 import io.wssink.protocol.Mode;
 import io.wssink.spool.Durability;
+import io.wssink.spool.EventIds;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
-import io.wssink.transport.TransportConfig;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -64,7 +65,7 @@ public final class WebSocketSink implements Sink {
     /**
      * Appends a text event to the spool and returns its id; never waits for the network.
      *
-     * @return the id, or {@link Spool#DROPPED} when the spool is full and the policy is DROP_NEWEST
+     * @return the id, or {@link EventIds#DROPPED} when the spool is full and the policy is DROP_NEWEST
      * @throws io.wssink.spool.SpoolFullException when the spool is full and the policy says so
      * @throws IllegalArgumentException           when the event is larger than maxEventBytes
      */
@@ -156,7 +157,7 @@ public final class WebSocketSink implements Sink {
         public Builder header(String name, String value) { transport.header(name, value); return this; }
         /**
          * A header whose value is asked for at every connection attempt, for credentials that rotate (see
-         * {@link io.wssink.transport.HeaderFile} for one kept in a file); never logged.
+         * {@link io.wssink.HeaderFile} for one kept in a file); never logged.
          */
         public Builder header(String name, Supplier<String> value) { transport.header(name, value); return this; }
         /** A PEM file of CA certificates to trust for wss:// (the JDK's trust store otherwise). */

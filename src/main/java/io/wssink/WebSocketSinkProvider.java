@@ -1,8 +1,8 @@
 package io.wssink;
 
+import io.wssink.protocol.Mode;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
-import io.wssink.protocol.Mode;
 
 import java.net.URI;
 import java.nio.file.Path;

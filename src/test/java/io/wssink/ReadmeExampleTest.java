@@ -1,7 +1,7 @@
 package io.wssink;
 
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

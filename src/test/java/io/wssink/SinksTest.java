@@ -1,6 +1,6 @@
 package io.wssink;
 
-import io.wssink.spool.Spool;
+import io.wssink.internal.spool.Spool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,9 @@
 package io.wssink;
 
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

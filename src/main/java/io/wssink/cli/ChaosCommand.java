@@ -1,9 +1,9 @@
 package io.wssink.cli;
 
-import io.wssink.chaos.FaultProxy;
 import io.wssink.internal.DaemonThreads;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
+import io.wssink.internal.chaos.FaultProxy;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,10 +1,10 @@
 package io.wssink.cli;
 
 import io.wssink.internal.DaemonThreads;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
 import io.wssink.spool.SpoolFullException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,10 +1,10 @@
 package io.wssink.cli;
 
 import io.wssink.internal.DaemonThreads;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.spool.SpoolException;
 import io.wssink.spool.SpoolStats;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.wssink.cli;
 
 import io.wssink.WebSocketSink;
-import io.wssink.spool.Spool;
+import io.wssink.internal.spool.Spool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,9 +1,9 @@
 package io.wssink.cli;
 
-import io.wssink.spool.ChronicleSettings;
-import picocli.CommandLine;
+import io.wssink.internal.spool.ChronicleSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code wssink}: the command line. Logs go to stderr, data to stdout. */
 @Command(name = "wssink", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

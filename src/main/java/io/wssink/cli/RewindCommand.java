@@ -1,8 +1,8 @@
 package io.wssink.cli;
 
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
-import io.wssink.spool.SpoolReader;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.spool.SpoolReader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

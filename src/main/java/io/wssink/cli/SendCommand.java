@@ -1,8 +1,8 @@
 package io.wssink.cli;
 
 import io.wssink.WebSocketSink;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,8 +14,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @Command(name = "send", mixinStandardHelpOptions = true,
         description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
         footer = ExitCodes.HELP)
-final class SendCommand implements java.util.concurrent.Callable<Integer> {
+final class SendCommand implements Callable<Integer> {
     @Mixin
     SinkOptions options;
 

@@ -3,9 +3,9 @@ package io.wssink.cli;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.NetUtil;
-import io.wssink.receiver.OutputFormat;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.OutputFormat;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,11 +1,11 @@
 package io.wssink.cli;
 
+import io.wssink.HeaderFile;
 import io.wssink.WebSocketSink;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.protocol.Mode;
 import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
-import io.wssink.protocol.Mode;
-import io.wssink.spool.SpoolConfig;
-import io.wssink.transport.HeaderFile;
 import picocli.CommandLine.Option;
 
 import java.net.URI;

@@ -2,8 +2,8 @@ package io.wssink.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.spool.SpoolStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

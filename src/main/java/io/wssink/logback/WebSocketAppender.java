@@ -3,13 +3,13 @@ package io.wssink.logback;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.encoder.Encoder;
+import io.wssink.HeaderFile;
 import io.wssink.WebSocketSink;
 import io.wssink.protocol.Mode;
 import io.wssink.spool.Durability;
+import io.wssink.spool.EventIds;
 import io.wssink.spool.FullPolicy;
-import io.wssink.spool.Spool;
 import io.wssink.spool.SpoolFullException;
-import io.wssink.transport.HeaderFile;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -222,7 +222,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 if (end > 0 && bytes[end - 1] == '\r') end--;
                 id = s.write(new String(bytes, 0, end, StandardCharsets.UTF_8));
             }
-            if (id == Spool.DROPPED) {
+            if (id == EventIds.DROPPED) {
                 reportOnce(() -> addWarn("spool of appender \"" + name + "\" is full: events are dropped (policy"
                         + " DROP_NEWEST; " + s.status().spool().droppedEvents() + " so far); the endpoint is not taking"
                         + " them fast enough, or maxSpoolBytes is too small"));

@@ -4,7 +4,7 @@ package io.wssink.spool;
 public enum FullPolicy {
     /** Wait for acknowledgements to free space, up to the configured timeout, then throw {@link SpoolFullException}. */
     BLOCK,
-    /** Discard the new event, count it in {@link SpoolStats#droppedEvents()} and return {@link Spool#DROPPED}. */
+    /** Discard the new event, count it in {@link SpoolStats#droppedEvents()} and return {@link EventIds#DROPPED}. */
     DROP_NEWEST,
     /** Throw {@link SpoolFullException} at once. */
     FAIL,

@@ -8,7 +8,7 @@ package io.wssink.spool;
  * events' bytes uncounted: figures to watch, not to reconcile.
  *
  * @param appendedEvents     every event appended: those in the spool's files, and those retention deleted
- * @param ackedId            the highest acknowledged id, or {@link Spool#NONE}
+ * @param ackedId            the highest acknowledged id, or {@link EventIds#NONE}
  * @param backlogEvents      events appended after {@code ackedId}
  * @param oldestUnackedAgeMillis age of the first event after {@code ackedId}, or 0 when the backlog is empty
  * @param corruptRecords     records skipped because they failed their check, plus ack cursors found zeroed
@@ -19,8 +19,8 @@ package io.wssink.spool;
  * @param forkReason         why the spool last took a new stream id, or empty
  * @param expiredEvents      events skipped, never sent, because they were older than {@code maxEventAge} when read
  * @param droppedOldestEvents events discarded unacknowledged by {@link FullPolicy#DROP_OLDEST}
- * @param droppedOldestFirstId first id of the last range DROP_OLDEST discarded, or {@link Spool#NONE}
- * @param droppedOldestLastId  last id of that range, or {@link Spool#NONE}
+ * @param droppedOldestFirstId first id of the last range DROP_OLDEST discarded, or {@link EventIds#NONE}
+ * @param droppedOldestLastId  last id of that range, or {@link EventIds#NONE}
  */
 public record SpoolStats(
         String streamId,

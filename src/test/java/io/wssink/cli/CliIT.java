@@ -1,10 +1,10 @@
 package io.wssink.cli;
 
-import io.wssink.chaos.FaultProxy;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
+import io.wssink.internal.chaos.FaultProxy;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.testing.ConnectProxy;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;

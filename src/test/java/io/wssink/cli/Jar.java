@@ -2,6 +2,7 @@ package io.wssink.cli;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class Jar {
         return run(new String(stdin, StandardCharsets.ISO_8859_1), seconds, StandardCharsets.ISO_8859_1, args);
     }
 
-    private static Result run(String stdin, long seconds, java.nio.charset.Charset encoding, String... args)
+    private static Result run(String stdin, long seconds, Charset encoding, String... args)
             throws IOException, InterruptedException {
         Path in = Files.createTempFile("wssink-in", ".bin");
         Files.writeString(in, stdin, encoding);

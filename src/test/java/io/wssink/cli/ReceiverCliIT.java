@@ -1,8 +1,8 @@
 package io.wssink.cli;
 
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.Output;
 import io.wssink.testing.TestCertificates;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;

@@ -1,12 +1,12 @@
 package io.wssink.cli;
 
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.spool.SpoolReader;
+import io.wssink.internal.spool.SpoolRecord;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
 import io.wssink.spool.SpoolLockedException;
-import io.wssink.spool.SpoolReader;
-import io.wssink.spool.SpoolRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

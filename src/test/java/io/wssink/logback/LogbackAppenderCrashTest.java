@@ -1,7 +1,7 @@
 package io.wssink.logback;
 
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.ChildJvm;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;

@@ -8,8 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.status.Status;
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.ConnectProxy;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
@@ -82,7 +82,7 @@ class WebSocketAppenderTest {
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
             WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"));
             a.start();
-            a.doAppend(event("io.wssink.forward.Forwarder", "the sink's own"));
+            a.doAppend(event("io.wssink.internal.forward.Forwarder", "the sink's own"));
             a.doAppend(event("net.openhft.chronicle.queue.Whatever", "its spool's own"));
             Thread forwarderNamed = new Thread(() -> a.doAppend(event("io.netty.Something", "on the sink's thread")),
                     "wssink-forwarder");

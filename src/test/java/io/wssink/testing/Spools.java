@@ -1,8 +1,8 @@
 package io.wssink.testing;
 
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolReader;
-import io.wssink.spool.SpoolRecord;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolReader;
+import io.wssink.internal.spool.SpoolRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,14 +1,15 @@
 package io.wssink.bench;
 
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.spool.SpoolReader;
 import io.wssink.spool.RollPeriod;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
-import io.wssink.spool.SpoolReader;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Spools with a backlog, made once per trial, and the means to send them again in each iteration. */
 final class Backlogs {
@@ -55,6 +56,6 @@ final class Backlogs {
 
     static WebSocketSink sink(Path spool, ReferenceReceiver receiver) {
         return WebSocketSink.builder().url(receiver.url()).spool(spool).rollPeriod(RollPeriod.DAILY)
-                .maxSpoolBytes(64L << 30).drainTimeout(java.time.Duration.ZERO.plusMillis(1)).build();
+                .maxSpoolBytes(64L << 30).drainTimeout(Duration.ZERO.plusMillis(1)).build();
     }
 }

@@ -1,8 +1,8 @@
 package io.wssink.bench;
 
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReferenceReceiver;
-import io.wssink.spool.Spool;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.internal.spool.Spool;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -2,12 +2,13 @@ package io.wssink.bench;
 
 import io.netty.channel.ChannelFuture;
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
-import io.wssink.spool.Spool;
-import io.wssink.spool.SpoolConfig;
-import io.wssink.spool.SpoolReader;
-import io.wssink.spool.SpoolRecord;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.spool.SpoolReader;
+import io.wssink.internal.spool.SpoolRecord;
+import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.Mode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,8 +25,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * 2. End to end: events per second written and acknowledged through the reference receiver on loopback, against a
@@ -64,7 +67,7 @@ public class EndToEndBenchmark {
         @Setup(Level.Iteration)
         public void start() throws Exception {
             payload = new byte[size];
-            java.util.Arrays.fill(payload, (byte) 'x');
+            Arrays.fill(payload, (byte) 'x');
             dir = Dirs.create("wssink-bench-e2e");
             receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true)
                     .fsync(ReceiverConfig.Fsync.valueOf(fsync.toUpperCase(Locale.ROOT))).build());
@@ -84,17 +87,17 @@ public class EndToEndBenchmark {
         int turn;
 
         void open(Receiver r, Mode mode) {
-            java.util.Arrays.fill(window, 0);
+            Arrays.fill(window, 0);
             turn = 0;
             sink = WebSocketSink.builder().url(r.receiver.url()).spool(r.dir.resolve("spool-" + mode)).mode(mode)
                     .maxSpoolBytes(64L << 30).maxInFlightBytes(16L << 20).build();
             // connected before the iteration starts, as the bare client is: a short iteration would time the handshake
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (sink.status().state() != io.wssink.protocol.ConnectionState.CONNECTED) {
+            while (sink.status().state() != ConnectionState.CONNECTED) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the sink did not connect: " + sink.status());
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                LockSupport.parkNanos(1_000_000);
             }
         }
 
@@ -140,7 +143,7 @@ public class EndToEndBenchmark {
 
         @Setup(Level.Iteration)
         public void open(Receiver r) throws Exception {
-            java.util.Arrays.fill(window, null);
+            Arrays.fill(window, null);
             turn = 0;
             client = new BareClient(r.receiver.url());
         }

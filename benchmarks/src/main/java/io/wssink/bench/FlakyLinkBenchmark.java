@@ -1,10 +1,10 @@
 package io.wssink.bench;
 
 import io.wssink.WebSocketSink;
-import io.wssink.chaos.FaultProxy;
+import io.wssink.internal.chaos.FaultProxy;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.protocol.ConnectionState;
-import io.wssink.receiver.ReceiverConfig;
-import io.wssink.receiver.ReferenceReceiver;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

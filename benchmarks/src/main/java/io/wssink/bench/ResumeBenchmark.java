@@ -1,7 +1,7 @@
 package io.wssink.bench;
 
 import io.wssink.WebSocketSink;
-import io.wssink.receiver.ReferenceReceiver;
+import io.wssink.internal.receiver.ReferenceReceiver;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

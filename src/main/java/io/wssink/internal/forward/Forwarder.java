@@ -1,0 +1,380 @@
+package io.wssink.internal.forward;
+
+import io.wssink.internal.DaemonThreads;
+import io.wssink.internal.spool.EventKind;
+import io.wssink.internal.spool.Spool;
+import io.wssink.internal.spool.SpoolReader;
+import io.wssink.internal.spool.SpoolRecord;
+import io.wssink.internal.transport.Connection;
+import io.wssink.internal.transport.Failure;
+import io.wssink.internal.transport.FramePacker;
+import io.wssink.internal.transport.TransportConfig;
+import io.wssink.internal.transport.WsClient;
+import io.wssink.protocol.ConnectionState;
+import io.wssink.protocol.InboundMessage;
+import io.wssink.spool.SpoolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Moves events from the spool to the endpoint, on a thread of its own: it reads the spool (the event loop never
+ * waits on disk), packs records into frames while the channel is writable and in-flight bytes are under their bound,
+ * applies acks to the spool's cursor, and reconnects for ever with backoff. Netty's event loop only queues events
+ * for it in the {@link Inbox} and wakes it.
+ *
+ * <p>Its thread runs {@link #doWork()} turn after turn, and parks only after a turn that did nothing. The pieces:
+ * {@link DeliveryTracker} (what was sent and acked), {@link Reconnector} (attempts, backoff, failback, status, with
+ * {@link EndpointRotation} and {@link FailureLog}), {@link InboundQueue} (messages to the listener); frames are
+ * packed by the transport's {@link FramePacker}.
+ */
+public final class Forwarder {
+    private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+    /** The longest park with nothing to do: the bound on noticing a failback or a stuck attempt late. */
+    private static final long IDLE_PARK_NANOS = 5_000_000;
+    private static final long RETAIN_EVERY_NANOS = 1_000_000_000;
+    /** Frames per turn, so that the inbox (acks, closes) is drained between bursts. */
+    private static final int MAX_FRAMES_PER_TURN = 64;
+
+    // set at construction, read by any thread
+    private final Spool spool;
+    private final SpoolReader reader;
+    private final TransportConfig config;
+    private final WsClient client;
+    private final Thread thread;
+    private final Inbox inbox;
+    private final InboundQueue messages;
+    private final DeliveryTracker delivery = new DeliveryTracker();
+    private final StatusBoard status = new StatusBoard();
+
+    // forwarder thread only
+    private final Reconnector connections;
+    private final SpoolRecord record = new SpoolRecord();
+    /** A record was read but did not fit the channel: it goes out first next time. */
+    private boolean pendingRecord;
+    private long lastRetain;
+    /** The cursor up to which waiters were last completed. */
+    private long completedThrough;
+    private String lastInternalError;
+    /** The loop is over: stopping, and drained or out of time. */
+    private boolean finished;
+
+    /** Parked with an open connection and nothing to send: the one state in which a write must wake it. Any thread. */
+    private volatile boolean parkedForData;
+    /** Set once by close(); read by the forwarder thread. */
+    private volatile boolean stopping;
+    private volatile long drainDeadline;
+
+    /**
+     * @param listener receives the receiver's application messages, in order, on a thread of its own; a slow one
+     *                 holds the receiver back (see {@link InboundQueue})
+     */
+    public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> listener) {
+        this.spool = spool;
+        this.config = config;
+        this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
+        this.reader = spool.openReader(); // may be refused (another sender holds the spool): nothing started yet
+        try {
+            this.client = new WsClient(config, spool.streamId());
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes()); // starts its thread
+        this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
+        this.connections = new Reconnector(log, config, client, inbox, status);
+        if (config.insecure()) {
+            log.warn("TLS certificate and hostname verification are OFF (insecure): anyone on the path can read and"
+                    + " forge this stream");
+        }
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public ForwarderStatus status() {
+        return status.snapshot();
+    }
+
+    /**
+     * New events were appended: wakes the forwarder if it waits for data on an open connection. One volatile read
+     * otherwise, cheap enough for every write; when there is no connection, nothing needs waking.
+     */
+    public void wake() {
+        if (parkedForData) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Completes once {@code id} is acknowledged (or, in raw mode, written to the socket). Any thread. */
+    public CompletableFuture<Void> acked(long id) {
+        if (id == Spool.DROPPED) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "the event was dropped (spool full, policy DROP_NEWEST): it will never be acknowledged"));
+        }
+        try {
+            spool.checkWillBeDelivered(id); // quarantined, expired or dropped: no ack will ever name it
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return delivery.waitFor(id, spool::ackedId, spool::checkWillBeDelivered);
+    }
+
+    /**
+     * Stops reading the spool, waits up to {@code drainMillis} for acks of what is in flight, closes the connection
+     * with 1000 and releases the spool's reader. What was not acked stays in the spool for the next start.
+     */
+    public void close(long drainMillis) {
+        drainDeadline = System.nanoTime() + drainMillis * 1_000_000;
+        stopping = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(drainMillis + 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+        reader.close();
+        messages.close(5_000);
+        status.state = ConnectionState.CLOSED;
+        status.publish();
+        delivery.failAll(new IllegalStateException(
+                "the sink closed before this event was acknowledged; it stays spooled"));
+    }
+
+    private void run() {
+        try {
+            while (!finished) {
+                int work;
+                try {
+                    work = doWork();
+                } catch (RuntimeException | Error e) { // an Error too (out of direct memory, a linkage error): a
+                    recover(e);                         // forwarder that ends leaves writes spooled and acks waiting
+                    work = 0;
+                }
+                status.publish();
+                if (work == 0) {
+                    idle();
+                }
+            }
+            closeConnection();
+        } catch (Throwable t) {
+            log.error("forwarder stopped by an unexpected error; the spool keeps every event for the next start", t);
+            status.lastError = "forwarder stopped: " + t;
+            status.publish();
+        }
+    }
+
+    /**
+     * One turn: the inbox first, then the cursor, then whatever the connection's state calls for.
+     *
+     * @return the work done: events handled, acks applied, records sent, attempts started; 0 when there was none
+     */
+    int doWork() {
+        int work = drainInbox() + applyDelivery();
+        long now = System.nanoTime();
+        if (stopping) {
+            finished = drained();
+        } else if (connections.connection() == null) {
+            work += connections.attemptIfDue(now) ? 1 : 0;
+        } else if (!connections.isOpen()) {
+            Failure stuck = connections.stuck(now);
+            if (stuck != null) {
+                onClosed(stuck);
+            }
+        } else {
+            work += send();
+            connections.failbackIfDue(now);
+        }
+        return work;
+    }
+
+    /**
+     * An unexpected error in one turn (a bug, or the disk failing under the spool) must not end forwarding: drop the
+     * connection, read again from the cursor, and try again after a backoff. What is spooled stays spooled.
+     */
+    private void recover(Throwable e) {
+        String text = "internal error: " + e;
+        if (!text.equals(lastInternalError)) { // once with its stack trace; repeats only counted
+            lastInternalError = text;
+            log.error("{}; reconnecting after a backoff, the spool keeps every event", text, e);
+        }
+        Connection dropped = connections.connection();
+        if (dropped != null) {
+            dropped.packer().discard(); // a frame the failed turn left open
+        }
+        connections.internalError(text);
+        pendingRecord = false;
+        try {
+            reader.rewind();
+        } catch (RuntimeException again) {
+            log.error("cannot rewind the spool reader either; retrying after the backoff", again);
+        }
+    }
+
+    private void idle() {
+        long park = IDLE_PARK_NANOS;
+        if (connections.connection() == null) {
+            park = Math.min(park, connections.nanosUntilDue(System.nanoTime()));
+        }
+        if (park > 0 && inbox.isEmpty()) {
+            parkedForData = connections.isOpen();
+            // checked again after the flag is up: an append that came before it saw no reason to wake us
+            boolean appendedMeanwhile = parkedForData && !pendingRecord
+                    && Long.compareUnsigned(reader.lastAppendedId(), reader.lastReadId()) > 0;
+            if (inbox.isEmpty() && !appendedMeanwhile) {
+                LockSupport.parkNanos(this, park);
+            }
+            parkedForData = false;
+        }
+    }
+
+    private int drainInbox() {
+        int handled = 0;
+        Inbox.Event e;
+        while ((e = inbox.poll()) != null) {
+            handled++;
+            if (e instanceof Inbox.Written w) {
+                delivery.onWritten(w.id()); // raw delivery: on the socket, whichever connection it went out on
+            } else if (e.connection() != connections.connection()) {
+                continue; // a late event of a connection already forgotten
+            } else if (e instanceof Inbox.Opened) {
+                onOpened();
+            } else if (e instanceof Inbox.Ack a) {
+                onAck(a.id());
+            } else if (e instanceof Inbox.Closed c) {
+                onClosed(c.failure());
+            }
+        }
+        return handled;
+    }
+
+    private void onOpened() {
+        delivery.opened();
+        connections.onOpened(delivery.peerAck());
+    }
+
+    private void onAck(long id) {
+        switch (delivery.onAck(id, reader.lastAppendedId(), reader.lastReadId())) {
+            case ACCEPTED -> { }
+            case SKIP_AHEAD -> {
+                pendingRecord = false;
+                reader.skipTo(id);
+                delivery.complete(id, spool::checkWillBeDelivered);
+            }
+            case BEYOND_SPOOL -> protocolError("resume ack " + Long.toUnsignedString(id)
+                    + " is past the last event in the spool " + Long.toUnsignedString(reader.lastAppendedId()));
+            case BEYOND_SENT -> protocolError("ack " + Long.toUnsignedString(id)
+                    + " is past the highest id sent on this connection "
+                    + Long.toUnsignedString(delivery.highestSent()));
+        }
+    }
+
+    /**
+     * Closes with 1002; counted and logged (once per kind, by the FailureLog) when the connection's end is reported,
+     * like a protocol error the handler finds.
+     */
+    private void protocolError(String problem) {
+        connections.connection().close(1002, "protocol error", new Failure(Failure.Kind.PROTOCOL_ERROR, 1002,
+                "protocol error: " + problem + "; closed with 1002, resending from the last ack"));
+    }
+
+    private void onClosed(Failure failure) {
+        connections.onClosed(failure, delivery.peerAck(), stopping);
+        pendingRecord = false;
+        reader.rewind();
+    }
+
+    /** Sends what the channel and the in-flight bound allow, at most a turn's frames. Returns the records sent. */
+    private int send() {
+        Connection connection = connections.connection();
+        FramePacker packer = connection.packer();
+        int sent = 0;
+        while (connection.isWritable() && packer.framesSent() < MAX_FRAMES_PER_TURN) {
+            if (!pendingRecord) {
+                if (reader.inFlightBytes() >= config.maxInFlightBytes() || !reader.next(record)) {
+                    break;
+                }
+                pendingRecord = true;
+            }
+            if (packPending(packer)) {
+                sent++;
+            } // else a full frame went out instead: the channel may have no room left
+        }
+        packer.finish();
+        return sent;
+    }
+
+    /** Offers the record read to the packer; true once it is packed, false if a full frame went out instead. */
+    private boolean packPending(FramePacker packer) {
+        if (!packer.pack(record.id(), record.kind() == EventKind.TEXT, record.buffer(), record.payloadOffset(),
+                record.payloadLength())) {
+            return false;
+        }
+        delivery.sent(record.id());
+        pendingRecord = false;
+        return true;
+    }
+
+    /** Moves the cursor to what the receiver acked (or raw mode wrote), completes waiters, frees whole files. */
+    private int applyDelivery() {
+        int work = 0;
+        long target = delivery.peerAck();
+        if (Long.compareUnsigned(target, reader.ackedId()) > 0
+                && Long.compareUnsigned(target, reader.lastReadId()) <= 0) {
+            reader.ack(target);
+            work++;
+        }
+        long now = System.nanoTime();
+        if (now - lastRetain >= RETAIN_EVERY_NANOS) {
+            lastRetain = now;
+            reader.retain();
+        }
+        // The cursor also moves without an ack: over skipped records at the tail, and over what DROP_OLDEST dropped.
+        long cursor = reader.ackedId();
+        if (cursor != completedThrough) {
+            completedThrough = cursor;
+            delivery.complete(cursor, spool::checkWillBeDelivered);
+        }
+        return work;
+    }
+
+    /**
+     * Closing: reads nothing more from the spool (spec section 6), lets the one record already read go out, and
+     * waits for acks of what is in flight until they come or the drain time is up.
+     */
+    private boolean drained() {
+        Connection connection = connections.connection();
+        if (connection == null || !connections.isOpen()) {
+            return true;
+        }
+        status.state = ConnectionState.DRAINING;
+        if (pendingRecord && connection.isWritable()) {
+            FramePacker packer = connection.packer();
+            if (!packPending(packer)) {
+                packPending(packer); // into a fresh frame
+            }
+            packer.finish();
+        }
+        return Long.compareUnsigned(reader.ackedId(), delivery.highestSent()) >= 0
+                || System.nanoTime() - drainDeadline >= 0;
+    }
+
+    private void closeConnection() {
+        if (connections.connection() != null) {
+            status.state = ConnectionState.DRAINING;
+            status.publish();
+            connections.connection().close(1000, "sink closing");
+            long until = System.nanoTime() + 3_000_000_000L;
+            while (connections.connection() != null && System.nanoTime() - until < 0) {
+                drainInbox();
+                LockSupport.parkNanos(this, 1_000_000);
+            }
+            applyDelivery();
+        }
+    }
+}

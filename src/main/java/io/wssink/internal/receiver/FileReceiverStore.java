@@ -1,0 +1,596 @@
+package io.wssink.internal.receiver;
+
+import io.netty.buffer.ByteBuf;
+import io.wssink.internal.receiver.ReceiverConfig.Fsync;
+import io.wssink.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.StringReader;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/**
+ * The reference receiver's output: payloads appended to one file in an {@link OutputFormat}, and beside it
+ * {@code FILE.state} with the highest id per stream and the output's committed length.
+ *
+ * <p><b>Commits.</b> {@link #commit()} drains the write buffer into the file on the caller's thread, takes a snapshot
+ * (length, highest ids) and hands it to one committer thread, which forces the output, writes the state to a temp file
+ * created exclusively, forces it, renames it over the state and forces the directory (with {@link Fsync#NEVER}: the
+ * same without the forces). The event loop keeps reading while the committer waits for the disk, and one fsync covers
+ * everything every connection sent since the last commit (group commit). A receiver killed at any point finds, on
+ * restart, output past the committed length: it cuts it off, since the sink resends those records (they were never
+ * acked).
+ *
+ * <p><b>Failures.</b> A failed write, force or state write rolls the store back to its last completed commit: the
+ * output is cut back, the highest ids restored, and the {@linkplain #epoch() epoch} increases, so every connection
+ * closes without acking and its sink resends. It is logged once at ERROR until a commit succeeds again. If even the
+ * roll-back fails, the store refuses everything until the receiver is restarted (restart recovers as after a crash).
+ *
+ * <p><b>Files.</b> Output and state are created 0600 and never opened through a symbolic link; an output that exists
+ * without its state is refused (it was not written by this receiver, or its state was lost: starting would truncate or
+ * duplicate it); an output shorter than its state says is refused (acknowledged events are missing). A file lock keeps
+ * two receivers off one output.
+ *
+ * <p>Thread-safe: one lock guards the buffer, the streams and the counters; the committer thread owns the state file.
+ */
+public final class FileReceiverStore implements ReceiverStore {
+    private static final Logger log = LoggerFactory.getLogger(FileReceiverStore.class);
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private final Path output;
+    private final Path state;
+    private final Path stateTmp;
+    private final OutputFormat format;
+    private final boolean fsync;
+    private final int maxStreams;
+    private final long forgetAfterMillis;
+    private final LongSupplier clock;
+    private final FileOpener opener;
+    private final FileChannel out;
+    private final FileLock lock;
+    /** Forces and writes the state: one thread, so commits complete in order. */
+    private final ExecutorService committer;
+
+    // guarded by this
+    private final Map<String, Stream> streams = new LinkedHashMap<>();
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 << 10);
+    private long writtenLength;
+    private boolean dirty;
+    private long records;
+    private long duplicates;
+    private long epoch;
+    /** A write failed and the roll-back is queued: accept nothing until it ran. */
+    private boolean broken;
+    /** The roll-back failed too: accept nothing until restarted. */
+    private boolean dead;
+    /** A failure was logged at ERROR; the next ones go to DEBUG until a commit succeeds. */
+    private boolean failing;
+    /** What the state file on disk says: the last completed commit, or the one to roll back to (see rollback). */
+    private Snapshot durable;
+    private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
+    private boolean closed;
+
+    // owned by the committer thread
+    /** The state file was renamed into place but the directory not yet forced: it may already be the new one. */
+    private boolean stateMayBeAhead;
+
+    /** The committed length and highest id (and last-seen time) per stream: the content of the state file. */
+    private record Snapshot(long epoch, long length, Map<String, long[]> streams) {
+    }
+
+    /**
+     * Opens (or creates) the output and its state.
+     *
+     * @throws IOException with a message for the operator: an output without state, a symlink, another receiver
+     */
+    public static FileReceiverStore open(ReceiverConfig config) throws IOException {
+        return open(config, FileOpener.REAL);
+    }
+
+    static FileReceiverStore open(ReceiverConfig config, FileOpener files) throws IOException {
+        return new FileReceiverStore(config.output(), config.format(), config.fsync(), config.maxStreams(),
+                config.forgetAfter(), System::currentTimeMillis, files);
+    }
+
+    FileReceiverStore(Path output, OutputFormat format, Fsync fsync, int maxStreams, Duration forgetAfter,
+            LongSupplier clock, FileOpener opener) throws IOException {
+        this.output = output.toAbsolutePath();
+        this.state = this.output.resolveSibling(this.output.getFileName() + ".state");
+        this.stateTmp = this.output.resolveSibling(this.output.getFileName() + ".state.tmp");
+        this.format = format;
+        this.fsync = fsync == Fsync.ALWAYS;
+        this.maxStreams = maxStreams;
+        this.forgetAfterMillis = forgetAfter.toMillis();
+        this.clock = clock;
+        this.opener = opener;
+        Files.createDirectories(this.output.getParent());
+        for (Path p : new Path[] {this.output, state}) {
+            if (Files.isSymbolicLink(p)) {
+                throw new IOException(p + " is a symbolic link; the receiver writes only real files: give the path"
+                        + " it points to, or another one");
+            }
+        }
+        Files.deleteIfExists(stateTmp); // a commit's temp file, left by a crash: never renamed, so never in force
+        long committed = 0;
+        Map<String, long[]> held = new HashMap<>();
+        if (Files.exists(state, LinkOption.NOFOLLOW_LINKS)) {
+            committed = readState(held);
+        } else if (Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
+            throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not written"
+                    + " by this receiver, or its state was lost, and starting would overwrite or duplicate it. Move it"
+                    + " away or choose another output; nothing was changed");
+        }
+        if (!Files.exists(state, LinkOption.NOFOLLOW_LINKS)) {
+            // a state before any output: a receiver killed before its first commit must not leave an output without
+            // one, which the next start would refuse
+            writeState(new Snapshot(0, 0, Map.of()));
+        }
+        out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+        FileLock l;
+        try {
+            l = out.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // held in this JVM
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        if (l == null) {
+            out.close();
+            throw new IOException("another receiver writes " + this.output + "; each needs its own output");
+        }
+        lock = l;
+        long size = out.size();
+        if (size < committed) {
+            out.close();
+            throw new IOException(this.output + " holds " + size + " bytes but " + state.getFileName() + " says "
+                    + committed + " were committed: acknowledged events are missing. Restore the file, or move both"
+                    + " away to start afresh; nothing was changed");
+        }
+        if (size > committed) {
+            out.truncate(committed); // written but never acked: the sink resends it
+        }
+        writtenLength = committed;
+        out.position(committed);
+        long now = clock.getAsLong();
+        held.forEach((id, v) -> streams.put(id, new Stream(id, v[0], v[1] == 0 ? now : v[1])));
+        durable = new Snapshot(0, committed, held);
+        committer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "wssink-receiver-commit");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private long readState(Map<String, long[]> held) throws IOException {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(Files.readString(state)));
+            long committed = Long.parseLong(p.getProperty("outputLength", "0"));
+            for (String key : p.stringPropertyNames()) {
+                if (key.startsWith("stream.")) {
+                    String[] v = p.getProperty(key).split(",");
+                    held.put(key.substring("stream.".length()), new long[] {Long.parseUnsignedLong(v[0].trim()),
+                            v.length > 1 ? Long.parseLong(v[1].trim()) : 0});
+                }
+            }
+            return committed;
+        } catch (NumberFormatException e) {
+            throw new IOException(state + " is damaged (" + e.getMessage() + "); restore it from a backup, or move it"
+                    + " and the output away to start afresh", e);
+        }
+    }
+
+    @Override
+    public synchronized Stream stream(String id) {
+        Stream s = streams.get(id);
+        if (s == null) {
+            if (streams.size() >= maxStreams) {
+                forgetIdle();
+                if (streams.size() >= maxStreams) {
+                    return null;
+                }
+            }
+            s = new Stream(id, 0, clock.getAsLong());
+            streams.put(id, s);
+        }
+        return s;
+    }
+
+    /** Forgets streams without a connection for longer than forget-after, so new streams are never locked out. */
+    private void forgetIdle() {
+        long before = clock.getAsLong() - forgetAfterMillis;
+        for (Iterator<Stream> it = streams.values().iterator(); it.hasNext(); ) {
+            Stream s = it.next();
+            if (s.owner == null && s.lastSeenMillis < before) {
+                log.info("forgetting stream {}: no connection since {} ms ago", s.id(),
+                        clock.getAsLong() - s.lastSeenMillis);
+                it.remove();
+                dirty = true; // the state file forgets it at the next commit
+            }
+        }
+    }
+
+    @Override
+    public synchronized Object claim(Stream stream, Object owner) {
+        Object previous = stream.owner;
+        stream.owner = owner;
+        stream.lastSeenMillis = clock.getAsLong();
+        if (!streams.containsKey(stream.id())) {
+            streams.put(stream.id(), stream); // forgotten between lookup and claim
+        }
+        return previous;
+    }
+
+    @Override
+    public synchronized void release(Stream stream, Object owner) {
+        if (stream.owner == owner) {
+            stream.owner = null;
+            stream.lastSeenMillis = clock.getAsLong();
+        }
+    }
+
+    @Override
+    public synchronized long highest(Stream stream) {
+        return stream.highest;
+    }
+
+    @Override
+    public synchronized long epoch() {
+        return epoch;
+    }
+
+    private void checkWritable(long connectionEpoch) throws StoreFailedException {
+        if (dead) {
+            throw new StoreFailedException("the receiver could not roll back " + output + " after a failed write;"
+                    + " restart it", null);
+        }
+        if (broken || closed || connectionEpoch != epoch) {
+            throw new StoreFailedException("the receiver rolled back " + output + " after a failed write; the sink"
+                    + " resends", null);
+        }
+    }
+
+    @Override
+    public synchronized String acceptFrame(Stream stream, Object owner, long connectionEpoch, ByteBuf frame)
+            throws IOException {
+        checkWritable(connectionEpoch);
+        if (stream.owner != owner) {
+            return REPLACED;
+        }
+        String[] refused = new String[1];
+        String malformed = WireFormat.readRecords(frame, (id, payload) -> {
+            if (refused[0] == null) {
+                refused[0] = format.refuse(payload);
+            }
+        });
+        if (malformed != null) {
+            return malformed;
+        }
+        if (refused[0] != null) {
+            return refused[0];
+        }
+        IOException[] failure = new IOException[1];
+        WireFormat.readRecords(frame, (id, payload) -> {
+            if (failure[0] != null) {
+                return;
+            }
+            records++;
+            if (Long.compareUnsigned(id, stream.highest) <= 0) {
+                duplicates++;
+                return;
+            }
+            try {
+                write(payload);
+                stream.highest = id;
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        });
+        if (failure[0] != null) {
+            throw failWrite(failure[0]);
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized String acceptRaw(long connectionEpoch, ByteBuf payload) throws IOException {
+        checkWritable(connectionEpoch);
+        String refused = format.refuse(payload);
+        if (refused != null) {
+            return refused;
+        }
+        records++;
+        try {
+            write(payload);
+        } catch (IOException e) {
+            throw failWrite(e);
+        }
+        return null;
+    }
+
+    private void write(ByteBuf payload) throws IOException {
+        byte[] json = format == OutputFormat.JSONL ? OutputFormat.json(payload) : null;
+        int length = json != null ? json.length : payload.readableBytes();
+        int need = length + (format == OutputFormat.BINARY ? 4 : 1);
+        if (buffer.remaining() < need) {
+            drain();
+        }
+        if (buffer.remaining() < need) {
+            ByteBuffer big = ByteBuffer.allocate(need);
+            put(big, payload, json, length);
+            big.flip();
+            while (big.hasRemaining()) {
+                out.write(big);
+            }
+        } else {
+            put(buffer, payload, json, length);
+        }
+        writtenLength += need;
+        dirty = true;
+    }
+
+    private void put(ByteBuffer to, ByteBuf payload, byte[] json, int length) {
+        if (format == OutputFormat.BINARY) {
+            to.putInt(length);
+        }
+        if (json != null) {
+            to.put(json);
+        } else {
+            int limit = to.limit();
+            to.limit(to.position() + length);
+            payload.getBytes(payload.readerIndex(), to);
+            to.limit(limit);
+        }
+        if (format != OutputFormat.BINARY) {
+            to.put((byte) '\n');
+        }
+    }
+
+    private void drain() throws IOException {
+        buffer.flip();
+        try {
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        } finally {
+            buffer.clear(); // on failure too: the roll-back cuts the file back to the last commit
+        }
+    }
+
+    /** Marks the store broken and queues the roll-back behind any commit in progress. Holds the lock. */
+    private StoreFailedException failWrite(IOException e) {
+        broken = true;
+        logFailure("write to", e);
+        committer.execute(() -> rollback(null));
+        return new StoreFailedException("cannot write " + output + ": " + e.getMessage(), e);
+    }
+
+    private void logFailure(String what, IOException e) {
+        if (!failing) {
+            failing = true;
+            log.error("cannot {} {}: {}; closing connections without acking, their sinks resend (logged once until a"
+                    + " commit succeeds)", what, output, e.toString());
+        } else {
+            log.debug("cannot {} {}: {}", what, output, e.toString());
+        }
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> commit() {
+        try {
+            checkWritable(epoch);
+        } catch (StoreFailedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (!dirty) {
+            return lastCommit;
+        }
+        try {
+            drain();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(failWrite(e));
+        }
+        Snapshot s = snapshot();
+        dirty = false;
+        lastCommit = CompletableFuture.runAsync(() -> complete(s), committer);
+        return lastCommit;
+    }
+
+    private Snapshot snapshot() {
+        forgetIdle();
+        long now = clock.getAsLong();
+        Map<String, long[]> held = new HashMap<>(streams.size() * 2);
+        streams.forEach((id, s) -> {
+            if (s.highest != 0) {
+                held.put(id, new long[] {s.highest, s.owner != null ? now : s.lastSeenMillis});
+            }
+        });
+        return new Snapshot(epoch, writtenLength, held);
+    }
+
+    /** On the committer thread: makes {@code s} durable, or rolls back. */
+    private void complete(Snapshot s) {
+        synchronized (this) {
+            if (s.epoch() != epoch) {
+                throw new CompletionException(new StoreFailedException("rolled back before this commit", null));
+            }
+        }
+        try {
+            if (fsync) {
+                out.force(false);
+            }
+            writeState(s);
+        } catch (IOException e) {
+            synchronized (this) {
+                logFailure("commit", e);
+            }
+            rollback(s);
+            throw new CompletionException(new StoreFailedException("cannot commit " + output + ": " + e.getMessage(),
+                    e));
+        }
+        synchronized (this) {
+            durable = s;
+            if (failing) {
+                failing = false;
+                log.info("{}: commits succeed again", output);
+            }
+        }
+    }
+
+    private void writeState(Snapshot s) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("outputLength", Long.toString(s.length()));
+        s.streams().forEach((id, v) -> p.setProperty("stream." + id, Long.toUnsignedString(v[0]) + "," + v[1]));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (Writer w = new OutputStreamWriter(bytes, StandardCharsets.ISO_8859_1)) {
+            p.store(w, "wssink reference receiver: the output's committed length, and per stream the highest id"
+                    + " held and when it was last seen (ms)");
+        }
+        Files.deleteIfExists(stateTmp); // a failed commit's; CREATE_NEW below refuses anything put there since
+        try (FileChannel tmp = opener.open(stateTmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), OWNER_ONLY)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
+            while (b.hasRemaining()) {
+                tmp.write(b);
+            }
+            if (fsync) {
+                tmp.force(true);
+            }
+        }
+        stateMayBeAhead = true;
+        Files.move(stateTmp, state, StandardCopyOption.ATOMIC_MOVE);
+        if (fsync) {
+            try (FileChannel dir = opener.open(state.getParent(), Set.<OpenOption>of(StandardOpenOption.READ))) {
+                dir.force(true); // the rename, and the output's own directory entry when it was new
+            }
+        }
+        stateMayBeAhead = false;
+    }
+
+    /**
+     * On the committer thread: cuts the output back to the last commit that may be on disk and restores the highest
+     * ids. {@code failed} is the commit that failed, if any: when its state file was already renamed into place, its
+     * output was already forced, so it becomes the point to roll back to, marked dirty: its acks were not sent, sinks
+     * resend and the receiver drops what it holds, and acks wait for the next commit that succeeds whole.
+     */
+    private void rollback(Snapshot failed) {
+        synchronized (this) {
+            epoch++;
+            broken = true;
+            buffer.clear();
+            // the failed commit's state file may already be in place (only the directory's force failed): the output
+            // it names was forced, so cutting below it would contradict the state file; keep it, but as dirty, so no
+            // ack covers it before a commit succeeds whole (a resume ack waits for that commit too)
+            boolean redo = failed != null && stateMayBeAhead;
+            if (redo) {
+                durable = failed;
+                stateMayBeAhead = false;
+            }
+            try {
+                out.truncate(durable.length());
+                out.position(durable.length());
+                writtenLength = durable.length();
+                dirty = redo;
+                lastCommit = CompletableFuture.completedFuture(null); // unless dirty, what is held now is durable
+                for (Stream s : streams.values()) {
+                    long[] v = durable.streams().get(s.id());
+                    s.highest = v == null ? 0 : v[0];
+                }
+                broken = false;
+            } catch (IOException e) {
+                dead = true;
+                log.error("cannot roll {} back to its last commit ({}); refusing all events: restart the receiver,"
+                        + " which recovers as after a crash", output, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public synchronized long records() {
+        return records;
+    }
+
+    @Override
+    public synchronized long duplicates() {
+        return duplicates;
+    }
+
+    @Override
+    public synchronized int streams() {
+        return streams.size();
+    }
+
+    @Override
+    public Path output() {
+        return output;
+    }
+
+    @Override
+    public void close() throws IOException {
+        CompletableFuture<Void> last;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            last = commit();
+            closed = true;
+        }
+        try {
+            last.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            log.warn("{}: the last commit failed ({}); what it held was not acked and will be resent", output,
+                    e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            log.warn("{}: the last commit did not finish within 30 s; what it held was not acked", output);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            committer.shutdown();
+            try {
+                committer.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (this) {
+                if (lock.isValid()) {
+                    lock.release();
+                }
+                out.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.wssink.internal.receiver;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the reference receiver keeps what it takes, and the dedupe state that makes it exactly-once: the highest id
+ * held per stream. {@link FileReceiverStore} writes one file; another implementation may write elsewhere (a topic,
+ * a database) as long as it keeps this contract:
+ * <ul>
+ *   <li>{@link #commit()} completes only once everything accepted before the call, and the highest ids that cover
+ *       it, survive what the store promises to survive; an ack never covers more than a completed commit.</li>
+ *   <li>A failed write or commit rolls the store back to its last completed commit and starts a new
+ *       {@link #epoch()}: connections of an older epoch must close without acking, and their sinks resend.</li>
+ *   <li>One owner per stream: records from a connection that is no longer its stream's owner are refused.</li>
+ * </ul>
+ * Called from the receiver's event loop; implementations are thread-safe.
+ */
+public interface ReceiverStore extends AutoCloseable {
+
+    /** One stream's dedupe state; a connection looks it up once, not per record. Guarded by its store. */
+    final class Stream {
+        private final String id;
+        long highest;
+        long lastSeenMillis;
+        Object owner;
+
+        Stream(String id, long highest, long lastSeenMillis) {
+            this.id = id;
+            this.highest = highest;
+            this.lastSeenMillis = lastSeenMillis;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /** The refusal of a frame from a connection whose stream has a newer connection (compare by identity). */
+    String REPLACED = new String("a newer connection for this stream replaced this one");
+
+    /** Thrown by accept methods when the store cannot take more: a failed write, or a newer epoch. */
+    final class StoreFailedException extends IOException {
+        public StoreFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The state of stream {@code id}, made on first use; when the store already holds its maximum of streams, it
+     * first forgets the ones idle for longer than its forget-after, and returns null if that made no room.
+     */
+    Stream stream(String id);
+
+    /** Makes {@code owner} the stream's only writer; returns the previous owner, or null. */
+    Object claim(Stream stream, Object owner);
+
+    /** Ends {@code owner}'s ownership, if it still has it; the stream's idle time starts now. */
+    void release(Stream stream, Object owner);
+
+    /** The highest id held for {@code stream} (committed or not), or 0 when none. */
+    long highest(Stream stream);
+
+    /** Increases each time the store rolls back after a failure. */
+    long epoch();
+
+    /**
+     * Checks a whole frame of wssink.v1 records, then writes each record above the stream's highest id.
+     *
+     * @return null, or why the frame is refused (malformed, an event the format cannot write, an owner that was
+     *         replaced); then nothing of it is written
+     * @throws StoreFailedException when the write failed or {@code epoch} is not the current one
+     */
+    String acceptFrame(Stream stream, Object owner, long epoch, ByteBuf frame) throws IOException;
+
+    /**
+     * Writes a raw-mode event (no id, no dedupe).
+     *
+     * @return null, or why the event is refused
+     */
+    String acceptRaw(long epoch, ByteBuf payload) throws IOException;
+
+    /** Completes once everything accepted so far is durable; fails if a write or the commit failed. */
+    CompletableFuture<Void> commit();
+
+    /** Records received, including duplicates. */
+    long records();
+
+    /** Records dropped because their id was at or below the highest held. */
+    long duplicates();
+
+    /** How many streams the store knows. */
+    int streams();
+
+    /** The output file, or null when the store writes no file. */
+    Path output();
+
+    /** Commits what was accepted and releases the store's resources. */
+    @Override
+    void close() throws IOException;
+}

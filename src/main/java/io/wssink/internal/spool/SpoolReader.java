@@ -1,0 +1,84 @@
+package io.wssink.internal.spool;
+
+import io.wssink.spool.FullPolicy;
+
+import java.time.Instant;
+
+/**
+ * The forwarder's view of the spool: reads ahead of the acknowledgement cursor and moves it. Holds the spool's
+ * exclusive lock until closed. Not thread-safe: one thread reads and acks.
+ *
+ * <p>A new reader is positioned right after the cursor, in O(1) whatever the backlog.
+ */
+public interface SpoolReader extends AutoCloseable {
+
+    /**
+     * Reads the next record after the last one read, skipping any that fail their CRC, and any older than
+     * {@link SpoolConfig#maxEventAge()} when that is set. A damaged record is quarantined and counted the first time
+     * it is read only (an expired one counted once too); when everything read before a skipped record is
+     * acknowledged, the cursor moves over it at once (no ack will ever name it). What
+     * {@link FullPolicy#DROP_OLDEST} dropped is stepped over: the cursor moves past it first.
+     *
+     * @return true and {@code into} filled, or false when nothing more has been appended yet
+     */
+    boolean next(SpoolRecord into);
+
+    /** The id of the last record returned by {@link #next}, or the cursor right after a rewind. */
+    long lastReadId();
+
+    /** The highest acknowledged id, or {@link Spool#NONE}. */
+    long ackedId();
+
+    /**
+     * Moves the cursor forward to {@code id} (acks are cumulative) and persists it; a kill -9 at any instant leaves
+     * the old or the new value. An id at or below the cursor is ignored: acks are monotonic.
+     *
+     * Skipped records (damaged, expired) read right after {@code id} are covered too: the cursor moves over them.
+     *
+     * @return the number of events this ack newly covered (0 if ignored)
+     * @throws IllegalArgumentException when {@code id} is past the last record read: no receiver can hold it
+     */
+    long ack(long id);
+
+    /** Bytes of the records read and not yet acked: what is in flight. */
+    long inFlightBytes();
+
+    /** The id of the last record appended to the spool by anyone, or {@link Spool#NONE} when it is empty. */
+    long lastAppendedId();
+
+    /**
+     * The receiver already holds everything up to {@code id} (its resume ack): moves the cursor forward to it, even
+     * past what was read, and rewinds reading to after it. An id at or below the cursor is ignored.
+     *
+     * @throws IllegalArgumentException when {@code id} is past the last record appended
+     */
+    void skipTo(long id);
+
+    /** Positions reading right after the cursor again: what was read but not acked will be read again. */
+    void rewind();
+
+    /**
+     * Moves the cursor back so that everything after {@code id} is delivered again, and rewinds reading. Records
+     * already deleted by retention cannot come back.
+     */
+    void rewindCursorTo(long id);
+
+    /**
+     * The id to rewind to so that every event appended at or after {@code time} is sent again.
+     *
+     * @return that id, or the cursor itself when no retained event is older than {@code time}
+     */
+    long idBefore(Instant time);
+
+    /**
+     * Deletes the files whose every event is acknowledged. The cursor is persisted before, and the queue's
+     * directory listing refreshed after.
+     *
+     * @return how many files were deleted
+     */
+    int retain();
+
+    /** Releases the lock; the spool stays open. */
+    @Override
+    void close();
+}

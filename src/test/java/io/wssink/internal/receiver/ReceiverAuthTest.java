@@ -1,0 +1,85 @@
+package io.wssink.internal.receiver;
+
+import io.wssink.testing.RawWebSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Tokens: Bearer in any case, no empty token, a token file bound to streams and re-read when it changes. */
+class ReceiverAuthTest {
+    private static final String A = "00000000-0000-4000-8000-00000000000a";
+    private static final String B = "00000000-0000-4000-8000-00000000000b";
+
+    @TempDir
+    Path tmp;
+
+    private static int status(ReferenceReceiver receiver, String stream, String authorization) throws Exception {
+        try (RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(stream, "Authorization",
+                authorization))) {
+            return ws.status();
+        }
+    }
+
+    @Test
+    void theBearerSchemeIsMatchedInAnyCaseAndTheTokenExactly() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .token("t0ken").build())) {
+            assertEquals(101, status(receiver, A, "Bearer t0ken"));
+            assertEquals(101, status(receiver, A, "bearer t0ken"));
+            assertEquals(101, status(receiver, A, "BEARER   t0ken"));
+            assertEquals(401, status(receiver, A, "Bearer T0KEN"));
+            assertEquals(401, status(receiver, A, "Bearer "));
+            assertEquals(401, status(receiver, A, "Basic t0ken"));
+        }
+    }
+
+    @Test
+    void anEmptyTokenIsRefusedAtStart() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReceiverConfig.builder(tmp.resolve("out.txt")).token("  ").build());
+        assertTrue(e.getMessage().contains("empty"));
+    }
+
+    @Test
+    void aTokenFileBindsTokensToStreamsAndIsReReadWhenItChanges() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "# ops\nops-token *\nhost-a " + A + "\n");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .tokenFile(tokens).build())) {
+            assertEquals(101, status(receiver, A, "Bearer host-a"));
+            assertEquals(403, status(receiver, B, "Bearer host-a"));
+            assertEquals(101, status(receiver, B, "Bearer ops-token"));
+            assertEquals(401, status(receiver, B, "Bearer host-b"));
+
+            Files.writeString(tokens, "host-b " + B + "\n");
+            Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5))); // a coarse clock
+            await().atMost(Duration.ofSeconds(10)).until(() -> status(receiver, B, "Bearer host-b") == 101);
+            assertEquals(401, status(receiver, A, "Bearer host-a"), "a token removed from the file is refused");
+
+            Files.writeString(tokens, "# nothing\n");
+            Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(10)));
+            assertEquals(101, status(receiver, B, "Bearer host-b"), "an unusable file keeps the tokens before it");
+        }
+    }
+
+    @Test
+    void aTokenFileThatIsEmptyOrBrokenIsRefusedAtStartWithoutEchoingAToken() throws Exception {
+        Path empty = Files.writeString(tmp.resolve("empty"), "\n# none\n");
+        Exception e = assertThrows(IOException.class, () -> ReferenceReceiver.start(
+                ReceiverConfig.builder(tmp.resolve("out.txt")).tokenFile(empty).build()));
+        assertTrue(e.getMessage().contains("holds no token"), e.getMessage());
+        Path broken = Files.writeString(tmp.resolve("broken"), "s3cret-token not-a-stream\n");
+        e = assertThrows(IOException.class, () -> ReferenceReceiver.start(
+                ReceiverConfig.builder(tmp.resolve("out.txt")).tokenFile(broken).build()));
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+}

@@ -1,0 +1,147 @@
+package io.wssink.internal.receiver;
+
+import io.wssink.internal.receiver.ReceiverConfig.Fsync;
+import io.wssink.testing.RawWebSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** An ack means durable (item 1), and nothing is destroyed by a mistake (item 2). */
+class ReceiverDurabilityTest {
+    private static final String STREAM = "6f1c0e56-3c61-4c4e-9f5e-0d8f3a51d2a7";
+
+    @TempDir
+    Path tmp;
+
+    /** Sends records 1..n in one frame and returns the ack that covers n (after the resume ack). */
+    private static String sendAndAwaitAck(RawWebSocket ws, int n) throws IOException {
+        assertEquals("{\"ack\":\"0\"}", ws.read().text(), "the resume ack");
+        String[] payloads = new String[n];
+        for (int i = 0; i < n; i++) {
+            payloads[i] = "event-" + i;
+        }
+        ws.binary(HostileClientTest.records(1, payloads));
+        return ws.read().text();
+    }
+
+    @Test
+    void anAckIsSentOnlyOnceOutputStateAndDirectoryAreForced() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        FaultyFiles files = new FaultyFiles(out);
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build(), files);
+             RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            assertEquals("{\"ack\":\"100\"}", sendAndAwaitAck(ws, 100));
+            List<String> seen = new ArrayList<>(files.log); // what had happened when the ack arrived
+            long bytes = 0;
+            for (int i = 0; i < 100; i++) {
+                bytes += ("event-" + i + "\n").length();
+            }
+            int output = seen.indexOf("force out.txt " + bytes);
+            int state = -1;
+            int dir = -1;
+            for (int i = 0; i < seen.size(); i++) {
+                if (seen.get(i).startsWith("force out.txt.state.tmp")) {
+                    state = i;
+                } else if (seen.get(i).startsWith("force " + tmp.getFileName())) {
+                    dir = i;
+                }
+            }
+            assertTrue(output >= 0 && output < state && state < dir,
+                    "output forced with all " + bytes + " bytes, then the state, then the directory: " + seen);
+        }
+    }
+
+    @Test
+    void withFsyncNeverNothingIsForcedAndAcksStillCome() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        FaultyFiles files = new FaultyFiles(out);
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).fsync(Fsync.NEVER)
+                .build(), files);
+             RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            assertEquals("{\"ack\":\"10\"}", sendAndAwaitAck(ws, 10));
+            assertTrue(files.log.stream().noneMatch(l -> l.startsWith("force")), files.log.toString());
+        }
+    }
+
+    @Test
+    void anExistingOutputWithoutStateIsRefusedAndLeftAsItWas() throws Exception {
+        Path out = Files.writeString(tmp.resolve("precious.txt"), "a line someone else wrote\n");
+        IOException e = assertThrows(IOException.class, () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
+        assertTrue(e.getMessage().contains("exists but precious.txt.state does not"), e.getMessage());
+        assertEquals("a line someone else wrote\n", Files.readString(out));
+        assertFalse(Files.exists(tmp.resolve("precious.txt.state")));
+    }
+
+    @Test
+    void anOutputShorterThanItsStateSaysIsRefused() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            sendAndAwaitAck(ws, 10);
+        }
+        Files.writeString(out, "event-0\n"); // someone cut acknowledged events off
+        IOException e = assertThrows(IOException.class, () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
+        assertTrue(e.getMessage().contains("acknowledged events are missing"), e.getMessage());
+        assertEquals("event-0\n", Files.readString(out));
+    }
+
+    @Test
+    void outputAndStateAreCreatedOwnerOnlyAndNeverThroughASymlink() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            sendAndAwaitAck(ws, 1);
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                tmp.resolve("out.txt.state"))));
+
+        Path victim = Files.writeString(tmp.resolve("victim"), "not the receiver's\n");
+        Path linked = Files.createSymbolicLink(tmp.resolve("linked.txt"), victim);
+        IOException e = assertThrows(IOException.class,
+                () -> ReferenceReceiver.start(ReceiverConfig.builder(linked).build()));
+        assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+
+        // a link planted where the state's temp file goes is removed, not followed
+        Path other = tmp.resolve("other.txt");
+        Files.createSymbolicLink(tmp.resolve("other.txt.state.tmp"), victim);
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(other).build());
+             RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            assertEquals("{\"ack\":\"1\"}", sendAndAwaitAck(ws, 1));
+        }
+        assertEquals("not the receiver's\n", Files.readString(victim));
+        assertEquals("event-0\n", Files.readString(other));
+    }
+
+    @Test
+    void aSecondReceiverOnTheSameOutputIsRefused() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver first = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            IOException e = assertThrows(IOException.class,
+                    () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
+            assertTrue(e.getMessage().contains("another receiver writes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theStateExistsBeforeAnyOutputSoAKillBeforeTheFirstCommitStillRestarts() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertTrue(Files.exists(tmp.resolve("out.txt.state")), "the state is written at start");
+            // what a kill between the first write of the output and the first state leaves: bytes never committed
+            Files.writeString(out, "never acked\n", StandardOpenOption.APPEND);
+        }
+        try (ReferenceReceiver restarted = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertEquals(0, Files.size(out), "the uncommitted bytes were cut");
+        }
+    }
+}

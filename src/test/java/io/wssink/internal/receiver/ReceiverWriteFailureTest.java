@@ -1,0 +1,114 @@
+package io.wssink.internal.receiver;
+
+import io.wssink.WebSocketSink;
+import io.wssink.internal.receiver.FaultyFiles.Fault;
+import io.wssink.testing.CapturedStderr;
+import io.wssink.testing.Output;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A failed write or fsync closes the connection without acking, keeps the store consistent and is logged once; the
+ * sink resends, and once the disk works again the output holds every event once.
+ */
+class ReceiverWriteFailureTest {
+    @TempDir
+    Path tmp;
+
+    private static long errorLines(String logs) {
+        return logs.lines().filter(l -> l.contains("ERROR FileReceiverStore")).count();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Fault.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void aFailureAnywhereInACommitIsNeverAckedAndLosesNothing(Fault fault) throws Exception {
+        Path out = tmp.resolve("out.txt");
+        FaultyFiles files = new FaultyFiles(out);
+        String logs;
+        try (CapturedStderr err = new CapturedStderr();
+             ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build(), files);
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                     .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
+            long last = 0;
+            for (int i = 0; i < 50; i++) {
+                last = sink.write("event-" + i);
+            }
+            sink.acked(last).get(30, TimeUnit.SECONDS);
+            long ackedBefore = last;
+
+            files.arm(fault);
+            for (int i = 50; i < 100; i++) {
+                last = sink.write("event-" + i);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 3
+                    || (sink.status().lastError() != null && sink.status().lastError().contains("1011")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.store().records() > 50);
+            assertEquals(ackedBefore, sink.status().spool().ackedId(), "nothing acked while the disk fails");
+            assertTrue(sink.status().lastError().contains("1011"), sink.status().lastError());
+
+            files.arm(Fault.NONE);
+            sink.acked(last).get(30, TimeUnit.SECONDS);
+            logs = err.text();
+        }
+        assertEquals(1, errorLines(logs), "logged once at ERROR:\n" + logs);
+        Output.assertExactly(out, "event-", 100);
+        // and the state agrees with the output: a restart takes nothing twice and cuts nothing acknowledged
+        try (ReferenceReceiver again = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertEquals(0, again.store().records());
+        }
+        Output.assertExactly(out, "event-", 100);
+    }
+
+    @Test
+    void aFullDiskClosesConnectionsWithoutAckingAndTheRestArrivesOnceThereIsRoom() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to mount a small tmpfs (the disk that fills up)");
+        Path disk = Files.createDirectories(tmp.resolve("disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", disk.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs: " + said);
+        try {
+            Path filler = disk.resolve("filler");
+            Files.write(filler, new byte[700 << 10]);
+            Path out = disk.resolve("out.txt");
+            String pad = "x".repeat(2000);
+            String logs;
+            try (CapturedStderr err = new CapturedStderr();
+                 ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+                 WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                         .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
+                long last = 0;
+                for (int i = 0; i < 300; i++) { // 600 KB: more than the 300 KB left
+                    last = sink.write("event-" + i + " " + pad);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> sink.status().lastError() != null
+                        && sink.status().lastError().contains("1011"));
+                assertTrue(sink.status().spool().backlogEvents() > 0, "not all acked: the disk is full");
+                Files.delete(filler);
+                sink.acked(last).get(60, TimeUnit.SECONDS);
+                logs = err.text();
+            }
+            assertEquals(1, errorLines(logs), "logged once at ERROR:\n" + logs);
+            List<String> lines = Output.lines(out);
+            assertEquals(300, lines.size());
+            for (int i = 0; i < 300; i++) {
+                assertEquals("event-" + i + " " + pad, lines.get(i), "line " + i);
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.wssink.internal.transport;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ProxySettingsTest {
+    private static final URI WS = URI.create("ws://events.example.com:8080/in");
+    private static final URI WSS = URI.create("wss://events.example.com/in");
+
+    @Test
+    void httpsProxyCarriesWssAndHttpProxyCarriesWs() {
+        ProxySettings p = ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "http://secure:3128",
+                "HTTP_PROXY", "plain:8080"));
+        assertEquals(URI.create("http://secure:3128"), p.proxyFor(WSS));
+        assertEquals(URI.create("http://plain:8080"), p.proxyFor(WS), "a bare host:port is an http proxy");
+        assertNull(ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "http://secure:3128")).proxyFor(WS));
+    }
+
+    @Test
+    void lowerCaseWinsOverUpperCase() {
+        ProxySettings p = ProxySettings.fromEnvironment(Map.of("https_proxy", "http://lower:1", "HTTPS_PROXY", "http://upper:2"));
+        assertEquals("lower", p.proxyFor(WSS).getHost());
+    }
+
+    @Test
+    void noProxyMatchesHostsAndDomainsButNotLookAlikes() {
+        Map<String, String> env = Map.of("HTTPS_PROXY", "http://p:3128", "HTTP_PROXY", "http://p:3128",
+                "NO_PROXY", "localhost, .internal,example.com:443,[::1]");
+        ProxySettings p = ProxySettings.fromEnvironment(env);
+        assertNull(p.proxyFor(URI.create("ws://localhost:8080/")));
+        assertNull(p.proxyFor(URI.create("wss://a.b.internal/")));
+        assertNull(p.proxyFor(URI.create("wss://internal/")));
+        assertNull(p.proxyFor(WSS), "a subdomain of example.com");
+        assertNull(p.proxyFor(URI.create("ws://[::1]:9/")));
+        assertNotNull(p.proxyFor(URI.create("wss://notexample.com/")));
+        assertNotNull(p.proxyFor(URI.create("wss://127.0.0.1/")));
+        assertNull(ProxySettings.fromEnvironment(Map.of("HTTP_PROXY", "http://p:1", "NO_PROXY", "*")).proxyFor(WS));
+    }
+
+    @Test
+    void anExplicitProxyHonoursItsOwnNoProxyList() {
+        ProxySettings p = ProxySettings.of(URI.create("http://p:3128"), "events.example.com");
+        assertNull(p.proxyFor(WS));
+        assertEquals("p", p.proxyFor(URI.create("ws://other/")).getHost());
+    }
+
+    @Test
+    void userInfoIsDecodedForBasicAuthAndNeverShown() {
+        URI proxy = URI.create("http://al%40ice:pa%3Ass@p:3128");
+        assertArrayEquals(new String[] {"al@ice", "pa:ss"}, ProxySettings.credentials(proxy));
+        ProxySettings p = ProxySettings.of(proxy, null);
+        assertFalse(p.toString().contains("@") || p.toString().contains("pa"), p.toString());
+        assertFalse(p.toString().contains("ice"), p.toString());
+        TransportConfig config = TransportConfig.builder().url("ws://x/").proxy(proxy).build();
+        assertFalse(config.toString().contains("ice"), config.toString());
+        assertEquals(80, ProxySettings.port(URI.create("http://p")));
+    }
+
+    @Test
+    void onlyHttpProxiesAreTakenAndTheErrorHidesTheUserInfo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProxySettings.of(URI.create("socks5://u:secret@p:1080"), null));
+        assertTrue(e.getMessage().contains("http://") && !e.getMessage().contains("secret"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "https://u:secret@p:443")));
+        assertTrue(e.getMessage().startsWith("HTTPS_PROXY") && !e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void theLibraryReadsNoEnvironmentUnlessAsked() {
+        assertSame(ProxySettings.NONE, TransportConfig.builder().url("ws://x/").build().proxy());
+    }
+}

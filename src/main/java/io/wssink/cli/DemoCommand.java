@@ -36,6 +36,8 @@ final class DemoCommand implements Callable<Integer> {
     int rate;
 
     private final Map<String, AtomicLong> confirmed = new ConcurrentHashMap<>();
+    /** Each sender's stdout reader, joined after a kill so that every line it wrote is counted. */
+    private final Map<Process, Thread> pumps = new ConcurrentHashMap<>();
     private int cuts;
     private int receiverRestarts;
     private int senderKills;
@@ -73,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
                             receiverRestarts++;
                         }
                         default -> {
-                            sender.destroyForcibly().waitFor();
+                            kill(sender);
                             senderKills++;
                             sender = startSender(url, spool, "r" + round);
                         }
@@ -81,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 Thread.sleep(250); // the progress line's refresh, not a wait for a condition
             }
-            sender.destroyForcibly().waitFor();
+            kill(sender);
             senderKills++;
             System.err.print("\r" + " ".repeat(100) + "\rdraining what is left in the spool...");
             Process drain = ChildProcess.wssink("demo-sender", "--url", url, "--spool", spool.toString(),
@@ -113,6 +115,20 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * SIGKILL, then waits for the death and for the last "W" lines of the child. Not destroyForcibly(): on Linux it
+     * also closes our end of the child's stdout, dropping lines the child wrote and the pump had not read yet, and
+     * the summary then said more events were received than written.
+     */
+    private void kill(Process p) throws InterruptedException {
+        p.toHandle().destroyForcibly();
+        p.waitFor();
+        Thread pump = pumps.remove(p);
+        if (pump != null) {
+            pump.join(10_000);
+        }
+    }
+
     private Process startSender(String url, Path spool, String tag) throws IOException {
         Process p = ChildProcess.wssink("demo-sender", "--url", url, "--spool", spool.toString(), "--tag", tag,
                 "--rate", Integer.toString(rate)).start();
@@ -129,6 +145,7 @@ final class DemoCommand implements Callable<Integer> {
                 // the child was killed mid-line: that line does not count
             }
         });
+        pumps.put(p, pump);
         pump.start();
         return p;
     }

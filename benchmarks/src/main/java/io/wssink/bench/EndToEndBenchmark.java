@@ -102,15 +102,7 @@ public class EndToEndBenchmark {
         }
 
         void batch(byte[] payload) {
-            long last = 0;
-            for (int i = 0; i < BATCH; i++) {
-                last = sink.write(payload);
-            }
-            int slot = turn++ % WINDOW;
-            if (window[slot] != 0) {
-                sink.acked(window[slot]).join();
-            }
-            window[slot] = last;
+            batchInWindow(sink, payload, window, turn++);
         }
 
         @TearDown(Level.Iteration)
@@ -225,4 +217,19 @@ public class EndToEndBenchmark {
         return last;
     }
 
+    /**
+     * Writes a batch and waits for the batch written {@link #WINDOW} batches earlier ({@code window} holds the last id
+     * of each; {@code turn} counts the batches): the pipeline stays full while what is in flight stays bounded.
+     */
+    static void batchInWindow(WebSocketSink sink, byte[] payload, long[] window, int turn) {
+        long last = 0;
+        for (int i = 0; i < BATCH; i++) {
+            last = sink.write(payload);
+        }
+        int slot = turn % WINDOW;
+        if (window[slot] != 0) {
+            sink.acked(window[slot]).join();
+        }
+        window[slot] = last;
+    }
 }

@@ -96,14 +96,6 @@ public class FlakyLinkBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void wssinkAck() {
-        long last = 0;
-        for (int i = 0; i < BATCH; i++) {
-            last = sink.write(payload);
-        }
-        int slot = turn++ % WINDOW;
-        if (window[slot] != 0) {
-            sink.acked(window[slot]).join();
-        }
-        window[slot] = last;
+        EndToEndBenchmark.batchInWindow(sink, payload, window, turn++);
     }
 }

@@ -41,6 +41,7 @@ public final class Forwarder {
 
     // set at construction, read by any thread
     private final Spool spool;
+    /** Read and moved by the forwarder thread only; closed by close() once that thread has ended. */
     private final SpoolReader reader;
     private final TransportConfig config;
     private final WsClient client;

@@ -391,13 +391,14 @@ final class ChronicleSpool implements Spool {
     /** The id of the last record of {@code cycle}, a cycle before the last one. */
     private static long lastIndexOf(ExcerptTailer t, RollCycle roll, int cycle) {
         long count = t.excerptsInCycle(cycle);
-        long guess = roll.toIndex(cycle, Math.max(0, count - 1));
-        if (count > 0 && t.moveToIndex(guess)) {
-            return guess;
+        long start = roll.toIndex(cycle, Math.max(0, count - 1));
+        if (count <= 0 || !t.moveToIndex(start)) {
+            start = roll.toIndex(cycle, 0);
+            t.moveToIndex(start);
         }
-        // not where the count says: walk the cycle (rare; still only when full)
-        long lastSeen = roll.toIndex(cycle, 0);
-        t.moveToIndex(lastSeen);
+        // walk on to the cycle's end from where the count says: the count can lag the last record written before
+        // the roll (a drop then left that record behind, and its file, which retention could not delete)
+        long lastSeen = start;
         while (true) {
             try (DocumentContext dc = t.readingDocument()) {
                 if (!dc.isPresent() || roll.toCycle(dc.index()) != cycle) {

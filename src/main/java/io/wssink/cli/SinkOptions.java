@@ -68,7 +68,7 @@ final class SinkOptions {
     @Option(names = "--max-spool-bytes", description = "Bound of the spool on disk (default: 1 GiB).")
     Long maxSpoolBytes;
 
-    @Option(names = "--full-policy", description = "block, drop_newest or fail, when the spool is full.")
+    @Option(names = "--full-policy", description = "block, drop_newest, drop_oldest or fail, when the spool is full.")
     String fullPolicy;
 
     @Option(names = "--drain-timeout", defaultValue = "PT5S",
@@ -79,11 +79,11 @@ final class SinkOptions {
     boolean compression;
 
     @Option(names = "--ping-interval", defaultValue = "PT10S",
-            description = "Ping after this long without sending, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "A ping every interval, whatever is sent, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration pingInterval;
 
     @Option(names = "--ping-timeout", defaultValue = "PT10S",
-            description = "Close a link silent for interval + timeout (default: ${DEFAULT-VALUE}).")
+            description = "Close a link when nothing answers a ping within this, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration pingTimeout;
 
     @Option(names = "--backoff-initial", defaultValue = "PT0.1S",

@@ -207,9 +207,9 @@ public final class TransportConfig {
     public Duration backoffMax() { return backoffMax; }
     /** How long a connection must stay up before the backoff starts again from {@link #backoffInitial()}. */
     public Duration backoffResetAfter() { return backoffResetAfter; }
-    /** Send a ping after this long without sending anything. */
+    /** A ping goes out every interval, whatever is sent (spec section 6). */
     public Duration pingInterval() { return pingInterval; }
-    /** Close the connection when nothing arrived for pingInterval + pingTimeout. */
+    /** Close the connection when nothing (pong, ack, data) arrives within this long after a ping. */
     public Duration pingTimeout() { return pingTimeout; }
     /** The largest data frame sent; a record larger than this goes alone in a frame of its own. */
     public int maxFrameBytes() { return maxFrameBytes; }
@@ -219,7 +219,6 @@ public final class TransportConfig {
     public int maxMessageBytes() { return maxMessageBytes; }
     /** permessage-deflate. */
     public boolean compression() { return compression; }
-    /** How long to wait after the handshake for the receiver's resume ack before sending. */
     /** With several URLs: after this long on a later one, go back and try the first. */
     public Duration failbackAfter() { return failbackAfter; }
 

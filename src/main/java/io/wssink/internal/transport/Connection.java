@@ -148,7 +148,9 @@ public final class Connection {
         if (ch == null) {
             return;
         }
-        Runnable close = () -> {
+        // at once when a handler closes, on the event loop: its failure must be recorded before the channel can
+        // go inactive
+        execute(() -> {
             if (closeStatus == -1) {
                 closeStatus = status;
             }
@@ -161,12 +163,7 @@ public final class Connection {
             } else {
                 ch.close();
             }
-        };
-        if (ch.eventLoop().inEventLoop()) {
-            close.run(); // a handler's own close: its failure must be recorded before the channel can go inactive
-        } else {
-            ch.eventLoop().execute(close);
-        }
+        });
     }
 
     /** Reports the end of the connection to its events, once (a failed connect and channelInactive both try). */

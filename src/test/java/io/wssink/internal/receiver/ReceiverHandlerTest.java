@@ -109,7 +109,7 @@ class ReceiverHandlerTest {
 
     @Test
     void theResumeAckComesFirstThenAnAckEveryIntervalCoveringOnlyCommittedRecords() {
-        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).build());
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).ackOnReadComplete(false).build());
         handshake(ch, STREAM);
         assertEquals("{\"ack\":\"0\"}", text(next(ch)));
         ch.writeInbound(records(1, "a", "b"), records(3, "c"));
@@ -128,8 +128,26 @@ class ReceiverHandlerTest {
     }
 
     @Test
+    void anAckComesAtTheEndOfEachReadBurstAndABurstEndingDuringACommitIsAckedAfterIt() {
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).build());
+        handshake(ch, STREAM);
+        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
+        ch.writeInbound(records(1, "a", "b"), records(3, "c")); // one burst: reads, then read-complete
+        // the commit for the first burst completes on the store's thread, but its callback waits on this event loop
+        // until runPendingTasks: a second burst ends while it is still in progress
+        ch.writeInbound(records(4, "d"));
+        assertEquals("{\"ack\":\"3\"}", text(next(ch)));
+        assertEquals("{\"ack\":\"4\"}", text(next(ch)));
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "nothing new arrived: no further ack");
+        ch.finishAndReleaseAll();
+        assertEquals(List.of("a", "b", "c", "d"), Output.lines(tmp.resolve("out.txt")));
+    }
+
+    @Test
     void anAckComesOnceAckBytesArrivedWithoutWaitingForTheInterval() {
-        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).ackBytes(1024).build());
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).ackBytes(1024).ackOnReadComplete(false)
+                .build());
         handshake(ch, STREAM);
         assertEquals("{\"ack\":\"0\"}", text(next(ch)));
         ch.writeInbound(records(1, "x".repeat(1100)));

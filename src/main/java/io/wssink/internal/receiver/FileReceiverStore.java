@@ -54,7 +54,9 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Failures.</b> A failed write, force or state write rolls the store back to its last completed commit: the
  * output is cut back, the highest ids restored, and the {@linkplain #epoch() epoch} increases, so every connection
- * closes without acking and its sink resends. It is logged once at ERROR until a commit succeeds again. If even the
+ * closes without acking and its sink resends. It is logged once at ERROR until commits have succeeded for
+ * {@value #RECOVERED_AFTER_MILLIS} ms with no failure between (a disk at the edge of full lets small commits through
+ * between failures: logging each turn would flood the log with ERROR/INFO pairs). If even the
  * roll-back fails, the store refuses everything until the receiver is restarted (restart recovers as after a crash).
  *
  * <p><b>Files.</b> Output and state are created 0600 and never opened through a symbolic link; an output that exists
@@ -95,8 +97,11 @@ public final class FileReceiverStore implements ReceiverStore {
     private boolean broken;
     /** The roll-back failed too: accept nothing until restarted. */
     private boolean dead;
-    /** A failure was logged at ERROR; the next ones go to DEBUG until a commit succeeds. */
+    /** A failure was logged at ERROR; the next ones go to DEBUG until commits succeed for a while. */
     private boolean failing;
+    /** When the last write or commit failed (clock millis), while {@link #failing}. */
+    private long lastFailureMillis;
+    static final long RECOVERED_AFTER_MILLIS = 10_000;
     /** What the state file on disk says: the last completed commit, or the one to roll back to (see rollback). */
     private Snapshot durable;
     private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
@@ -400,10 +405,11 @@ public final class FileReceiverStore implements ReceiverStore {
     }
 
     private void logFailure(String what, IOException e) {
+        lastFailureMillis = clock.getAsLong();
         if (!failing) {
             failing = true;
-            log.error("cannot {} {}: {}; closing connections without acking, their sinks resend (logged once until a"
-                    + " commit succeeds)", what, output, e.toString());
+            log.error("cannot {} {}: {}; closing connections without acking, their sinks resend (logged once until"
+                    + " commits succeed for {} s)", what, output, e.toString(), RECOVERED_AFTER_MILLIS / 1000);
         } else {
             log.debug("cannot {} {}: {}", what, output, e.toString());
         }
@@ -464,9 +470,9 @@ public final class FileReceiverStore implements ReceiverStore {
         }
         synchronized (this) {
             durable = s;
-            if (failing) {
+            if (failing && clock.getAsLong() - lastFailureMillis >= RECOVERED_AFTER_MILLIS) {
                 failing = false;
-                log.info("{}: commits succeed again", output);
+                log.info("{}: commits have succeeded again for {} s", output, RECOVERED_AFTER_MILLIS / 1000);
             }
         }
     }

@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The {@code websocket} provider: ws:// and wss:// URIs. Options: {@code spool} (required), {@code mode},
- * {@code durability}, {@code maxSpoolBytes}, {@code fullPolicy}, {@code drainTimeout} (ISO-8601), and
+ * {@code durability}, {@code maxSpoolBytes}, {@code fullPolicy}, {@code maxEventAge} and {@code drainTimeout}
+ * (ISO-8601), and
  * {@code header.<Name>} for handshake headers.
  */
 public final class WebSocketSinkProvider implements SinkProvider {
@@ -46,6 +47,7 @@ public final class WebSocketSinkProvider implements SinkProvider {
         if ((v = o.remove("durability")) != null) b.durability(Durability.parse(v));
         if ((v = o.remove("maxSpoolBytes")) != null) b.maxSpoolBytes(Long.parseLong(v));
         if ((v = o.remove("fullPolicy")) != null) b.fullPolicy(FullPolicy.valueOf(v.toUpperCase(Locale.ROOT)));
+        if ((v = o.remove("maxEventAge")) != null) b.maxEventAge(Duration.parse(v));
         if ((v = o.remove("drainTimeout")) != null) b.drainTimeout(Duration.parse(v));
         for (String key : Set.copyOf(o.keySet())) {
             if (key.startsWith("header.")) {

@@ -48,7 +48,14 @@ class SinksTest {
                     () -> ((WebSocketSink) sink).acked(Spool.DROPPED).get());
             assertTrue(dropped.getCause().getMessage().startsWith("the event was dropped"));
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        try (Sink sink = Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of("spool", tmp.resolve("aging").toString(),
+                "maxEventAge", "PT1M"))) {
+            assertTrue(sink.write("x") > 0);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sinks.open(
+                URI.create("ws://127.0.0.1:1/"), Map.of("spool", tmp.resolve("aging").toString(), "maxEventAge", "PT0S")));
+        assertEquals("maxEventAge must be positive, not PT0S", e.getMessage(), "the option reaches the spool");
+        e = assertThrows(IllegalArgumentException.class,
                 () -> Sinks.open(URI.create("ws://127.0.0.1:1/"), Map.of()));
         assertEquals("the websocket sink needs the option spool=<directory>", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sinks.open(URI.create("ftp://x/"), Map.of()));

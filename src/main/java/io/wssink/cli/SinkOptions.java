@@ -71,6 +71,10 @@ final class SinkOptions {
     @Option(names = "--full-policy", description = "block, drop_newest, drop_oldest or fail, when the spool is full.")
     String fullPolicy;
 
+    @Option(names = "--max-event-age", description = "Skip events older than this when they come to be sent (counted,"
+            + " never sent; a receiver that takes gap notices is told), ISO-8601; default: none, every event is sent.")
+    Duration maxEventAge;
+
     @Option(names = "--drain-timeout", defaultValue = "PT5S",
             description = "How long close waits for acks, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
@@ -144,6 +148,9 @@ final class SinkOptions {
         }
         if (fullPolicy != null) {
             b.fullPolicy(Enums.parse(FullPolicy.class, fullPolicy, "--full-policy"));
+        }
+        if (maxEventAge != null) {
+            b.maxEventAge(maxEventAge);
         }
         return b;
     }

@@ -9,6 +9,12 @@ import io.netty.buffer.ByteBuf;
 public final class WireFormat {
     public static final String SUBPROTOCOL = "wssink.v1";
     public static final String STREAM_HEADER = "Wssink-Stream";
+    /**
+     * An extension of wssink.v1 (docs/PROTOCOL.md, "Gap notices"): the sink offers it with this request header (value
+     * {@code 1}); a receiver that answers the handshake with the same header gets a {@link GapNotice} before the first
+     * record sent after events the sink skipped on purpose. A receiver that does not answer it gets none.
+     */
+    public static final String GAP_NOTICES_HEADER = "Wssink-Gap-Notices";
     public static final int RECORD_HEADER_BYTES = 12;
 
     private WireFormat() {

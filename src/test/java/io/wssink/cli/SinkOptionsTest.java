@@ -4,9 +4,11 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.wssink.WebSocketSink;
+import io.wssink.internal.chaos.FaultProxy;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.ConnectProxy;
+import io.wssink.testing.Output;
 import io.wssink.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +70,25 @@ class SinkOptionsTest {
                      "--client-cert", cert.toString(), "--client-key", key.toString()).builder().build()) {
             sink.acked(sink.write("x")).get(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void maxEventAgeSkipsWhatAgedWhileTheReceiverWasUnreachable() throws Exception {
+        Path out = tmp.resolve("out");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             FaultProxy link = new FaultProxy(0);
+             WebSocketSink sink = parse("--url", link.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--max-event-age", "PT0.5S", "--backoff-initial", "PT0.01S", "--backoff-max", "PT0.1S")
+                     .builder().build()) {
+            sink.write("old");
+            long aged = System.currentTimeMillis() + 550;
+            await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() > aged);
+            long fresh = sink.write("fresh");
+            link.target(receiver.port());
+            sink.acked(fresh).get(30, TimeUnit.SECONDS);
+            assertEquals(1, sink.status().spool().expiredEvents());
+        }
+        assertEquals(List.of("fresh"), Output.lines(out));
     }
 
     @Test

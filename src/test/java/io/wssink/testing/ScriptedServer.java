@@ -8,6 +8,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -16,11 +18,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -42,10 +46,11 @@ public final class ScriptedServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private final List<Long> closeStatuses = new CopyOnWriteArrayList<>();
+    private final List<String> texts = new CopyOnWriteArrayList<>();
 
     /** Answers every request with {@code status}. */
     public static ScriptedServer httpStatus(int status) {
-        return new ScriptedServer(status, null, null);
+        return new ScriptedServer(status, null, null, false);
     }
 
     /**
@@ -53,10 +58,17 @@ public final class ScriptedServer implements AutoCloseable {
      * data frame received; {@code onOpen} runs after the handshake.
      */
     public static ScriptedServer wssink(Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
-        return new ScriptedServer(0, onOpen, onRecords);
+        return new ScriptedServer(0, onOpen, onRecords, false);
     }
 
-    private ScriptedServer(int status, Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords) {
+    /** As {@link #wssink}, and answers the sink's offer of gap notices ({@link WireFormat#GAP_NOTICES_HEADER}). */
+    public static ScriptedServer wssinkTakingGapNotices(Consumer<Channel> onOpen,
+                                                        BiConsumer<Channel, List<Long>> onRecords) {
+        return new ScriptedServer(0, onOpen, onRecords, true);
+    }
+
+    private ScriptedServer(int status, Consumer<Channel> onOpen, BiConsumer<Channel, List<Long>> onRecords,
+                           boolean takesGapNotices) {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -74,6 +86,18 @@ public final class ScriptedServer implements AutoCloseable {
                                 }
                             });
                             return;
+                        }
+                        if (takesGapNotices) {
+                            ch.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+                                @Override
+                                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+                                        throws Exception {
+                                    if (msg instanceof HttpResponse r) {
+                                        r.headers().set(WireFormat.GAP_NOTICES_HEADER, "1");
+                                    }
+                                    super.write(ctx, msg, promise);
+                                }
+                            });
                         }
                         ch.pipeline().addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig
                                 .newBuilder().websocketPath("/").checkStartsWith(true)
@@ -93,6 +117,8 @@ public final class ScriptedServer implements AutoCloseable {
                                         List<Long> ids = new ArrayList<>();
                                         WireFormat.readRecords(frame.content(), (id, p) -> ids.add(id));
                                         onRecords.accept(ctx.channel(), ids);
+                                    } else if (msg instanceof TextWebSocketFrame t) {
+                                        texts.add(t.text());
                                     } else if (msg instanceof CloseWebSocketFrame c) {
                                         closeStatuses.add((long) c.statusCode());
                                         ctx.close();
@@ -113,6 +139,16 @@ public final class ScriptedServer implements AutoCloseable {
     /** Close statuses the sink sent. */
     public List<Long> closeStatuses() {
         return closeStatuses;
+    }
+
+    /** Text frames the sink sent (in ack mode: gap notices, if this server takes them). */
+    public List<String> texts() {
+        return texts;
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     /** Raw bytes that are no WebSocket frame. */

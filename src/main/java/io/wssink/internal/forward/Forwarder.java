@@ -11,7 +11,9 @@ import io.wssink.internal.transport.FramePacker;
 import io.wssink.internal.transport.TransportConfig;
 import io.wssink.internal.transport.WsClient;
 import io.wssink.protocol.ConnectionState;
+import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.InboundMessage;
+import io.wssink.protocol.Mode;
 import io.wssink.spool.SpoolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,12 @@ public final class Forwarder {
     private final SpoolRecord record = new SpoolRecord();
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
+    /**
+     * The pending record comes after records skipped on purpose, and the receiver takes gap notices: one goes out
+     * before the record, saying the skipped ones came after {@code gapAfter} (docs/PROTOCOL.md, "Gap notices").
+     */
+    private boolean pendingGap;
+    private long gapAfter;
     private long lastRetain;
     /** The cursor up to which waiters were last completed. */
     private long completedThrough;
@@ -301,6 +309,8 @@ public final class Forwarder {
                     break;
                 }
                 pendingRecord = true;
+                pendingGap = reader.gapBefore() && connection.mode() == Mode.ACK && connection.gapNotices();
+                gapAfter = reader.gapAfter();
             }
             if (packPending(packer)) {
                 sent++;
@@ -312,6 +322,11 @@ public final class Forwarder {
 
     /** Offers the record read to the packer; true once it is packed, false if a full frame went out instead. */
     private boolean packPending(FramePacker packer) {
+        if (pendingGap) {
+            packer.finish(); // the records before the gap go out before the notice
+            connections.connection().sendGapNotice(new GapNotice(gapAfter, record.id()));
+            pendingGap = false;
+        }
         if (!packer.pack(record.id(), record.kind() == EventKind.TEXT, record.buffer(), record.payloadOffset(),
                 record.payloadLength())) {
             return false;

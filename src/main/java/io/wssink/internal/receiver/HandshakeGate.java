@@ -30,7 +30,8 @@ import java.util.Set;
  *   <li>400 when the request offers wssink.v1 without a {@code Wssink-Stream} UUID;</li>
  *   <li>403 when the token may not write that stream (or, for raw mode, any stream: see {@link TokenFile}).</li>
  * </ul>
- * Then it records the stream id on the channel for {@link ReceiverHandler} and removes itself.
+ * Then it records the stream id on the channel for {@link ReceiverHandler} and removes itself (or, when the sink
+ * offers gap notices, leaves a {@link GapNoticeReply} in its place to answer the offer).
  */
 final class HandshakeGate extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeGate.class);
@@ -83,7 +84,11 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         if (offersWssink) {
             ctx.channel().attr(STREAM).set(stream);
         }
-        ctx.pipeline().remove(this);
+        if (offersWssink && "1".equals(req.headers().get(WireFormat.GAP_NOTICES_HEADER))) {
+            ctx.pipeline().replace(this, "gap-notice-reply", new GapNoticeReply());
+        } else {
+            ctx.pipeline().remove(this);
+        }
         ctx.fireChannelRead(msg);
     }
 

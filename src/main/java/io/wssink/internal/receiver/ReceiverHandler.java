@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.wssink.protocol.Acks;
+import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,9 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
         /** A raw-mode event was written. */
         void rawReceived();
+
+        /** A sink said it skipped events on purpose, not yet reported for its stream. */
+        void gapNotice(String stream, GapNotice notice);
     }
 
     private final ReceiverStore store;
@@ -171,8 +175,11 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof CloseWebSocketFrame close) {
                 open = false;
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
+            } else if (msg instanceof TextWebSocketFrame text && ackMode && stream != null
+                    && ctx.channel().hasAttr(GapNoticeReply.TAKES_GAP_NOTICES)) {
+                onGapNotice(ctx, text.text());
             }
-            // a text frame in ack mode is no record: nothing to do
+            // any other text frame in ack mode is no record: nothing to do
         } finally {
             ReferenceCountUtil.release(msg);
         }
@@ -188,6 +195,24 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             }
         }
         super.channelReadComplete(ctx);
+    }
+
+    /**
+     * A gap notice: the sink skipped, on purpose, what it had not delivered between two ids. Reported once per gap: a
+     * sink whose connection breaks before the record after the gap is acked sends the notice again.
+     */
+    private void onGapNotice(ChannelHandlerContext ctx, String text) {
+        GapNotice notice = GapNotice.parse(text);
+        if (notice == null) {
+            close(ctx, WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "a text frame that is no gap notice");
+            return;
+        }
+        // compared with what this stream already holds and was already told: news only
+        if (Long.compareUnsigned(notice.before(), stream.gapReportedBefore) > 0
+                && Long.compareUnsigned(notice.before(), store.highest(stream)) > 0) {
+            stream.gapReportedBefore = notice.before();
+            connections.gapNotice(stream.id(), notice);
+        }
     }
 
     private void onData(ChannelHandlerContext ctx, ByteBuf data) {

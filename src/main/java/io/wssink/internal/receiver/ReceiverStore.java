@@ -27,6 +27,8 @@ public interface ReceiverStore extends AutoCloseable {
         long highest;
         long lastSeenMillis;
         Object owner;
+        /** The {@code before} of the last gap notice reported; by the owning connection's event loop. */
+        volatile long gapReportedBefore;
 
         Stream(String id, long highest, long lastSeenMillis) {
             this.id = id;

@@ -28,7 +28,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -43,6 +46,7 @@ import java.util.concurrent.atomic.LongAdder;
  * durable, {@link HandshakeGate} for who may connect, {@link ReceiverHandler} for one connection.
  */
 public final class ReferenceReceiver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReferenceReceiver.class);
     private final ReceiverConfig config;
     private final ReceiverStore store;
     private final EventLoopGroup group;
@@ -51,6 +55,7 @@ public final class ReferenceReceiver implements AutoCloseable {
     private final LongAdder raw = new LongAdder();
     private final LongAdder replaced = new LongAdder();
     private final LongAdder refusedConnections = new LongAdder();
+    private final LongAdder gapNotices = new LongAdder();
     /** Open TCP connections, handshaken or not. */
     private final AtomicInteger open = new AtomicInteger();
     private final TokenFile tokens;
@@ -77,6 +82,15 @@ public final class ReferenceReceiver implements AutoCloseable {
             @Override
             public void rawReceived() {
                 raw.increment();
+            }
+
+            @Override
+            public void gapNotice(String stream, GapNotice notice) {
+                gapNotices.increment();
+                log.warn("stream {}: its sink skipped, on purpose, the events it had not delivered after id {} and"
+                                + " before id {} (older than its maxEventAge, damaged on its disk, or dropped when its"
+                                + " spool was full): they will never arrive", stream,
+                        Long.toUnsignedString(notice.after()), Long.toUnsignedString(notice.before()));
             }
         };
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -200,6 +214,11 @@ public final class ReferenceReceiver implements AutoCloseable {
     /** Connections that replaced an older connection of their stream. */
     public long replacedConnections() {
         return replaced.sum();
+    }
+
+    /** Gap notices taken: each says a sink skipped events on purpose (docs/PROTOCOL.md, "Gap notices"). */
+    public long gapNotices() {
+        return gapNotices.sum();
     }
 
     /** Connections refused for being past --max-connections. */

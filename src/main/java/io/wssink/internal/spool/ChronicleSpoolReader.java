@@ -50,6 +50,14 @@ final class ChronicleSpoolReader implements SpoolReader {
     private long inFlightTotal;
     /** Reading thread: set by next and rewind. */
     private long lastReadId;
+    /**
+     * Reading thread: the record next returned last (after a rewind: the last one delivered), whether records were
+     * skipped on purpose since, and what {@link #gapBefore()} / {@link #gapAfter()} say of the record returned last.
+     */
+    private long lastReturnedId;
+    private boolean skippedSinceReturned;
+    private boolean gapBefore;
+    private long gapAfter;
     /** Records stepped over by the last rewind: 1 on the indexed path; tests hold it to that. Reading thread. */
     int lastRewindSteps;
     /** Reading thread; set once by close. */
@@ -69,6 +77,10 @@ final class ChronicleSpoolReader implements SpoolReader {
         this.maxAgeMillis = maxEventAge == null ? 0 : Math.max(1, maxEventAge.toMillis());
         this.tailer = queue.createTailer();
         this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
+        if (counters.deliveredKnown.getVolatileValue() == 0) { // a spool made before gap notices: assume no gap
+            counters.delivered.setOrderedValue(counters.ackCursor.getVolatileValue());
+            counters.deliveredKnown.setOrderedValue(1);
+        }
         rewind();
     }
 
@@ -89,6 +101,10 @@ final class ChronicleSpoolReader implements SpoolReader {
                     into.id = id;
                     expiring = false;
                     track(id, length);
+                    gapBefore = skippedSinceReturned;
+                    gapAfter = lastReturnedId;
+                    skippedSinceReturned = false;
+                    lastReturnedId = id;
                     return true;
                 }
                 expire(id, now - into.timestampMillis);
@@ -97,6 +113,7 @@ final class ChronicleSpoolReader implements SpoolReader {
                 log.warn("spool {}: skipped damaged record {} ({}); its bytes are kept in {}", directory,
                         Long.toUnsignedString(id), damage, quarantine.file());
             }
+            skippedSinceReturned = true;
             if (inFlightSize == 0) {
                 // Everything read before it is acknowledged: the cursor moves over it now, or no ack ever would, and
                 // a skipped record at the tail would keep the backlog above zero for good.
@@ -168,6 +185,7 @@ final class ChronicleSpoolReader implements SpoolReader {
                         break;
                     }
                     bytes += dc.wire().bytes().readRemaining();
+                    skippedSinceReturned = true; // never sent: the next record sent comes after a gap
                 }
             }
             lastReadId = through;
@@ -205,6 +223,21 @@ final class ChronicleSpoolReader implements SpoolReader {
     }
 
     @Override
+    public boolean gapBefore() {
+        return gapBefore;
+    }
+
+    @Override
+    public long gapAfter() {
+        return gapAfter;
+    }
+
+    @Override
+    public long deliveredId() {
+        return counters.delivered.getVolatileValue();
+    }
+
+    @Override
     public long ackedId() {
         return counters.ackCursor.getVolatileValue();
     }
@@ -220,6 +253,7 @@ final class ChronicleSpoolReader implements SpoolReader {
             throw new IllegalArgumentException("ack " + Long.toUnsignedString(id) + " is past the last record read "
                     + Long.toUnsignedString(lastReadId));
         }
+        counters.delivered.setOrderedValue(id); // acks name records sent: past every earlier ack and delivery
         long events = 0;
         long bytes = 0;
         long cursorTo = id;
@@ -262,6 +296,7 @@ final class ChronicleSpoolReader implements SpoolReader {
                     + ": past the last record appended " + Long.toUnsignedString(lastAppendedId()));
         }
         counters.ackCursor.setOrderedValue(id);
+        counters.delivered.setOrderedValue(id); // the receiver holds everything up to it
         rewind();
     }
 
@@ -274,6 +309,9 @@ final class ChronicleSpoolReader implements SpoolReader {
         inFlightHead = 0;
         inFlightTotal = 0;
         lastReadId = cursor;
+        lastReturnedId = deliveredId();
+        skippedSinceReturned = Long.compareUnsigned(cursor, lastReturnedId) > 0; // moved over records never acked
+        gapBefore = false;
         lastRewindSteps = RecordReader.positionAfter(tailer, cursor);
     }
 
@@ -286,6 +324,9 @@ final class ChronicleSpoolReader implements SpoolReader {
             counters.ackCursor.setOrderedValue(id);
             if (Long.compareUnsigned(counters.dropThrough.getVolatileValue(), id) > 0) {
                 counters.dropThrough.setOrderedValue(id); // a rewind sends the dropped events again too
+            }
+            if (Long.compareUnsigned(deliveredId(), id) > 0) {
+                counters.delivered.setOrderedValue(id);
             }
         }
         rewind();

@@ -42,6 +42,15 @@ final class SpoolCounters implements AutoCloseable {
     /** Events skipped for their age; and the highest id counted, so that one read again is not counted again. */
     final LongValue expiredEvents;
     final LongValue expiredThrough;
+    /**
+     * The highest id a receiver acknowledged (or, after a resume ack, said it holds): the cursor less what it moved
+     * over without an ack (expired, damaged or dropped records). Where the cursor is past it, the records between were
+     * skipped on purpose, and the next connection says so before it sends (a gap notice, docs/PROTOCOL.md). Written
+     * by the reader only. {@code deliveredKnown} is 0 in a spool made before this value existed: then the reader
+     * starts it at the cursor.
+     */
+    final LongValue delivered;
+    final LongValue deliveredKnown;
 
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
@@ -60,6 +69,8 @@ final class SpoolCounters implements AutoCloseable {
         droppedOldestLast = queue.indexForId("wssink.dropped.oldest.last");
         expiredEvents = queue.indexForId("wssink.expired.events");
         expiredThrough = queue.indexForId("wssink.expired.through");
+        delivered = queue.indexForId("wssink.delivered");
+        deliveredKnown = queue.indexForId("wssink.delivered.known");
     }
 
     @Override
@@ -80,5 +91,7 @@ final class SpoolCounters implements AutoCloseable {
         droppedOldestLast.close();
         expiredEvents.close();
         expiredThrough.close();
+        delivered.close();
+        deliveredKnown.close();
     }
 }

@@ -26,6 +26,19 @@ public interface SpoolReader extends AutoCloseable {
     /** The id of the last record returned by {@link #next}, or the cursor right after a rewind. */
     long lastReadId();
 
+    /**
+     * Whether records were skipped on purpose (older than maxEventAge, damaged, or dropped by DROP_OLDEST) between
+     * the record that {@link #next} returned last (after a rewind: the last one delivered) and the one it just
+     * returned. Such a gap is never silent: the forwarder tells a receiver that understands gap notices.
+     */
+    boolean gapBefore();
+
+    /** With {@link #gapBefore()}: the id after which the skipped records begin, or {@code Spool.NONE}. */
+    long gapAfter();
+
+    /** The highest id a receiver acknowledged or said it holds; the cursor may be past it (see {@link #gapBefore}). */
+    long deliveredId();
+
     /** The highest acknowledged id, or {@link Spool#NONE}. */
     long ackedId();
 

@@ -8,7 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.Mode;
+import io.wssink.protocol.WireFormat;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +31,8 @@ public final class Connection {
     volatile int closeStatus = -1;
     /** Why the connection ends, first cause wins; written by the event loop, read when {@code closed} is reported. */
     volatile Failure failure;
+    /** Set once by the event loop before the handshake completes: the receiver answered the gap-notice offer. */
+    volatile boolean gapNotices;
     /** Set by the event loop once any frame came from the peer after the handshake (a pong, an ack, a message). */
     volatile boolean heardFromPeer;
     /** Whether {@link ConnectionEvents#closed} was reported: a failed connect and channelInactive may both try. */
@@ -56,6 +60,19 @@ public final class Connection {
     /** Whether the handshake offered wssink.v1. */
     public boolean offeredSubprotocol() {
         return offeredSubprotocol;
+    }
+
+    /** Whether the receiver takes gap notices ({@link WireFormat#GAP_NOTICES_HEADER}); known once opened. */
+    public boolean gapNotices() {
+        return gapNotices;
+    }
+
+    /**
+     * Ack mode, receivers that take them only: sends a gap notice. For the one thread that sends, between frames:
+     * {@link FramePacker#finish()} first, so that it goes out after the records before the gap.
+     */
+    public void sendGapNotice(GapNotice notice) {
+        channel.write(new TextWebSocketFrame(notice.format()), channel.voidPromise());
     }
 
     /** Packs records into this connection's frames; for the one thread that sends. */

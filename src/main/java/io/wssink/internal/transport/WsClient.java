@@ -106,6 +106,9 @@ public final class WsClient implements AutoCloseable {
             return connection;
         }
         headers.set(WireFormat.STREAM_HEADER, streamId); // last: a user header never names another stream
+        if (offerSubprotocol) {
+            headers.set(WireFormat.GAP_NOTICES_HEADER, "1");
+        }
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
                 .subprotocol(offerSubprotocol ? WireFormat.SUBPROTOCOL : null)
@@ -138,6 +141,9 @@ public final class WsClient implements AutoCloseable {
                             p.addLast("tls", ssl.newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 << 10));
+                        if (offerSubprotocol) {
+                            p.addLast(new GapNoticeAnswer(connection));
+                        }
                         if (config.compression()) {
                             p.addLast(new WebSocketClientCompressionHandler(config.maxMessageBytes()));
                         }

@@ -1,26 +1,36 @@
 package io.wssink.internal.forward;
 
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.wssink.WebSocketSink;
 import io.wssink.internal.chaos.FaultProxy;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.internal.spool.Spool;
+import io.wssink.protocol.Acks;
+import io.wssink.protocol.ConnectionState;
+import io.wssink.protocol.GapNotice;
 import io.wssink.spool.DroppedEventException;
 import io.wssink.spool.ExpiredEventException;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
 import io.wssink.spool.SpoolStats;
 import io.wssink.testing.Output;
+import io.wssink.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -63,8 +73,52 @@ class FreshnessEndToEndTest {
             SpoolStats stats = sink.status().spool();
             assertEquals(10, stats.expiredEvents());
             assertEquals(0, stats.backlogEvents());
+            assertEquals(1, receiver.gapNotices(), "the receiver was told of the gap before \"fresh\"");
         }
         assertEquals(List.of("fresh"), Output.lines(out));
+    }
+
+    /**
+     * A gap notice goes only to a receiver that answered the offer, right before the first record after the gap and
+     * after the records before it; wssink.v1 alone has no text frame from sink to receiver, so a receiver written
+     * from the spec alone never gets one.
+     */
+    @ParameterizedTest(name = "receiver takes gap notices: {0}")
+    @ValueSource(booleans = {true, false})
+    void aGapNoticeComesBeforeTheFirstRecordAfterSkippedEventsOnlyWhereTheReceiverTakesThem(boolean takes)
+            throws Exception {
+        List<Object> seen = new CopyOnWriteArrayList<>(); // ids of records and texts, in arrival order
+        BiConsumer<Channel, List<Long>> ackAll = (ch, ids) -> {
+            seen.addAll(ids);
+            ch.writeAndFlush(new TextWebSocketFrame(Acks.format(ids.get(ids.size() - 1))));
+        };
+        try (ScriptedServer server = takes ? ScriptedServer.wssinkTakingGapNotices(ch -> { }, ackAll)
+                : ScriptedServer.wssink(ch -> { }, ackAll);
+             FaultProxy link = new FaultProxy(server.port());
+             WebSocketSink sink = WebSocketSink.builder().url(link.url()).spool(tmp.resolve("spool"))
+                     .maxEventAge(Duration.ofSeconds(2)).backoff(Duration.ofMillis(10), Duration.ofMillis(100))
+                     .build()) {
+            long before = sink.write("before");
+            sink.acked(before).get(30, TimeUnit.SECONDS);
+            link.target(0); // down: the next events age in the spool
+            link.cutAll();
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.status().state() != ConnectionState.CONNECTED);
+            for (int i = 0; i < 10; i++) {
+                sink.write("old-" + i);
+            }
+            long aged = System.currentTimeMillis() + 2050;
+            await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() > aged);
+            long fresh = sink.write("fresh");
+            link.target(server.port());
+            sink.acked(fresh).get(30, TimeUnit.SECONDS);
+            List<String> texts = server.texts();
+            if (takes) {
+                assertEquals(List.of(new GapNotice(before, fresh).format()), texts);
+            } else {
+                assertEquals(List.of(), texts, "no text frame for a receiver that did not answer the offer");
+            }
+            assertEquals(List.of(before, fresh), seen);
+        }
     }
 
     @Test
@@ -121,6 +175,7 @@ class FreshnessEndToEndTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> firstAck.get(30, TimeUnit.SECONDS));
             assertEquals(ids.get(0), assertInstanceOf(DroppedEventException.class, e.getCause()).id());
             assertEquals(kept, Output.lines(out), "the receiver got every event after the dropped range, in order");
+            assertEquals(1, receiver.gapNotices(), "the receiver was told of the dropped range");
         }
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.wssink.internal.receiver.ReceiverConfig.Fsync;
+import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.WireFormat;
 import io.wssink.testing.Output;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +52,10 @@ class ReceiverHandlerTest {
 
         @Override
         public void rawReceived() {
+        }
+
+        @Override
+        public void gapNotice(String stream, GapNotice notice) {
         }
     };
 

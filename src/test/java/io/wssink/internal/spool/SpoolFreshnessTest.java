@@ -70,6 +70,48 @@ class SpoolFreshnessTest {
     }
 
     @Test
+    void theGapBeforeTheFirstRecordAfterSkippedOnesIsKnownAgainAfterARestartUntilARecordAfterItIsAcked() {
+        long fresh;
+        try (Spool spool = Spool.open(aging().build())) {
+            long delivered = spool.append("delivered");
+            try (SpoolReader reader = spool.openReader()) {
+                SpoolRecord r = new SpoolRecord();
+                assertTrue(reader.next(r));
+                assertFalse(reader.gapBefore(), "nothing skipped before the first record");
+                assertEquals(1, reader.ack(delivered));
+                for (int i = 0; i < 3; i++) {
+                    spool.append("old-" + i);
+                }
+                letAge();
+                fresh = spool.append("fresh");
+                assertTrue(reader.next(r));
+                assertEquals(fresh, r.id());
+                assertTrue(reader.gapBefore(), "three expired between");
+                assertEquals(delivered, reader.gapAfter());
+                assertEquals(delivered, reader.deliveredId());
+                assertTrue(Long.compareUnsigned(reader.ackedId(), delivered) > 0, "the cursor moved over them");
+            }
+            // the connection broke before "fresh" was acked, and the sink restarts: the gap is known again
+            try (SpoolReader reader = spool.openReader()) {
+                SpoolRecord r = new SpoolRecord();
+                assertTrue(reader.next(r));
+                assertEquals(fresh, r.id());
+                assertTrue(reader.gapBefore(), "the cursor is past the last delivered record");
+                assertEquals(delivered, reader.gapAfter());
+                assertEquals(1, reader.ack(fresh));
+            }
+        }
+        try (Spool reopened = Spool.open(aging().build()); SpoolReader reader = reopened.openReader()) {
+            long next = reopened.append("next");
+            SpoolRecord r = new SpoolRecord();
+            assertTrue(reader.next(r));
+            assertEquals(next, r.id());
+            assertFalse(reader.gapBefore(), "the record after the gap was acked: nothing skipped since");
+            assertEquals(fresh, reader.deliveredId());
+        }
+    }
+
+    @Test
     void anExpiredEventBehindOneInFlightIsCoveredByThatOnesAck() {
         try (Spool spool = Spool.open(aging().build())) {
             long first = spool.append("first");

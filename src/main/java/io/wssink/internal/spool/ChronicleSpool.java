@@ -32,6 +32,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /** The {@link Spool} on a Chronicle Queue. See docs/SPOOL.md for the layout, the cursor and retention. */
 final class ChronicleSpool implements Spool {
@@ -479,7 +480,7 @@ final class ChronicleSpool implements Spool {
             }
         }
         long appendedBytes = counters.appendedBytes.getVolatileValue();
-        long appendedEvents = counters.retiredEvents.getVolatileValue() + (last == -1 ? 0 : eventsInFiles(last));
+        long appendedEvents = appendedEvents();
         return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
                 oldestAge, counters.droppedEvents.getVolatileValue(), counters.corruptRecords.getVolatileValue(),
@@ -487,6 +488,27 @@ final class ChronicleSpool implements Spool {
                 forkedFrom, forkReason, counters.expiredEvents.getVolatileValue(),
                 counters.droppedOldestEvents.getVolatileValue(), counters.droppedOldestFirst.getVolatileValue(),
                 counters.droppedOldestLast.getVolatileValue());
+    }
+
+    /**
+     * Every event appended: those retention deleted plus those in the files now, read between two equal, even reads of
+     * {@link SpoolCounters#retentionSeq} so that a file deleted meanwhile is counted once, and up to the last index read
+     * in the same turn (one read before it may lie in a file deleted since: Chronicle then counts a negative range).
+     * After a few tries (retention deletes for a few milliseconds at most) it settles for the last count.
+     */
+    private long appendedEvents() {
+        long count = 0;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            long seq = counters.retentionSeq.getVolatileValue();
+            long last = queue.lastIndex();
+            long inFiles = last == -1 ? 0 : eventsInFiles(last);
+            count = counters.retiredEvents.getVolatileValue() + Math.max(0, inFiles);
+            if ((seq & 1) == 0 && seq == counters.retentionSeq.getVolatileValue() && inFiles >= 0) {
+                return count;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        return count;
     }
 
     /**

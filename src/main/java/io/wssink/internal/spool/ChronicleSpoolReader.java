@@ -77,6 +77,9 @@ final class ChronicleSpoolReader implements SpoolReader {
         this.maxAgeMillis = maxEventAge == null ? 0 : Math.max(1, maxEventAge.toMillis());
         this.tailer = queue.createTailer();
         this.tailer.singleThreadedCheckDisabled(true); // one thread at a time, possibly not the one that opened it
+        if ((counters.retentionSeq.getVolatileValue() & 1) != 0) { // the last reader was killed during retention
+            counters.retentionSeq.addAtomicValue(1);
+        }
         if (counters.deliveredKnown.getVolatileValue() == 0) { // a spool made before gap notices: assume no gap
             counters.delivered.setOrderedValue(counters.ackCursor.getVolatileValue());
             counters.deliveredKnown.setOrderedValue(1);
@@ -368,6 +371,7 @@ final class ChronicleSpoolReader implements SpoolReader {
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
         int deleted = 0;
+        counters.retentionSeq.addAtomicValue(1); // odd: the appended count is being moved from files to retired
         try (ExcerptTailer counter = queue.createTailer()) {
             for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
                 Path file = cycleFiles.fileFor(cycle);
@@ -383,9 +387,11 @@ final class ChronicleSpoolReader implements SpoolReader {
                     log.warn("spool {}: cannot delete acknowledged file {}: {}", directory, file, e.toString());
                 }
             }
-        }
-        if (deleted > 0) {
-            queue.refreshDirectoryListing();
+        } finally {
+            if (deleted > 0) {
+                queue.refreshDirectoryListing();
+            }
+            counters.retentionSeq.addAtomicValue(1);
         }
         return deleted;
     }

@@ -18,6 +18,12 @@ final class SpoolCounters implements AutoCloseable {
      * appending process is killed.
      */
     final LongValue retiredEvents;
+    /**
+     * Odd while retention deletes files and adds their events to {@link #retiredEvents}: a reader of the appended
+     * count (the files' events plus the retired ones) reads it before and after, and counts again if it moved or was
+     * odd, else a file deleted between the two reads went missing from both and the figure dipped.
+     */
+    final LongValue retentionSeq;
     /** Added in batches by each appending process: a process killed by kill -9 loses its last batch (63 at most). */
     final LongValue appendedBytes;
     final LongValue ackedBytes;
@@ -55,6 +61,7 @@ final class SpoolCounters implements AutoCloseable {
     SpoolCounters(ChronicleQueue queue) {
         ackCursor = queue.indexForId("wssink.ack");
         retiredEvents = queue.indexForId("wssink.retired.events");
+        retentionSeq = queue.indexForId("wssink.retention.seq");
         appendedBytes = queue.indexForId("wssink.appended.bytes");
         ackedBytes = queue.indexForId("wssink.acked.bytes");
         droppedEvents = queue.indexForId("wssink.dropped.events");
@@ -77,6 +84,7 @@ final class SpoolCounters implements AutoCloseable {
     public void close() {
         ackCursor.close();
         retiredEvents.close();
+        retentionSeq.close();
         appendedBytes.close();
         ackedBytes.close();
         droppedEvents.close();

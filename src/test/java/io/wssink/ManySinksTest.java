@@ -1,0 +1,97 @@
+package io.wssink;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Many sinks in one process share their threads: before, each sink had an event loop group, a forwarder thread and a
+ * message thread of its own (100 sinks: over 300 threads).
+ */
+class ManySinksTest {
+    private static final int SINKS = 100;
+    private static final int EVENTS_PER_SINK = 50;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aHundredSinksUseFewerThanTwentyThreadsAndAllDeliver() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .maxConnections(SINKS + 10).build())) {
+            Set<Long> before = liveThreadIds();
+            List<WebSocketSink> sinks = new ArrayList<>();
+            try {
+                for (int i = 0; i < SINKS; i++) {
+                    sinks.add(WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool-" + i)).build());
+                }
+                List<CompletableFuture<Void>> acks = new ArrayList<>();
+                for (int i = 0; i < SINKS; i++) {
+                    long last = 0;
+                    for (int e = 0; e < EVENTS_PER_SINK; e++) {
+                        last = sinks.get(i).write("sink " + i + " event " + e);
+                    }
+                    acks.add(sinks.get(i).acked(last));
+                }
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+                List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.isAlive() && !before.contains(t.getId())).toList();
+                String names = started.stream().map(Thread::getName).sorted().collect(Collectors.joining(", "));
+                assertTrue(started.size() < 20, SINKS + " sinks started " + started.size() + " threads: " + names);
+                long ours = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().startsWith("wssink-")).count();
+                assertTrue(ours < 20, SINKS + " sinks: " + ours + " live wssink threads in all: " + names);
+                assertEquals((long) SINKS * EVENTS_PER_SINK, receiver.store().records(), "every event arrived");
+            } finally {
+                for (WebSocketSink s : sinks) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSinkRunsOnTheProgramsOwnEventLoopGroupAndLeavesItRunning() throws Exception {
+        AtomicInteger ownThreads = new AtomicInteger();
+        // Netty starts a loop's thread with its first task: here, only the sink's channel can start it
+        EventLoopGroup own = new MultiThreadIoEventLoopGroup(1, body -> {
+            ownThreads.incrementAndGet();
+            return new Thread(body, "program-io");
+        }, NioIoHandler.newFactory());
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .build())) {
+            try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                    .eventLoopGroup(own).build()) {
+                sink.acked(sink.write("on the program's group")).get(30, TimeUnit.SECONDS);
+                assertEquals(1, ownThreads.get(), "the sink's connection ran on the program's group");
+                assertEquals(1, receiver.store().records());
+            }
+            assertFalse(own.isShuttingDown(), "the sink shut down a group it does not own");
+            CompletableFuture<Boolean> stillRuns = new CompletableFuture<>();
+            own.next().execute(() -> stillRuns.complete(true));
+            assertTrue(stillRuns.get(10, TimeUnit.SECONDS), "the program's group still runs tasks after the sink closed");
+        } finally {
+            own.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static Set<Long> liveThreadIds() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getId).collect(Collectors.toSet());
+    }
+}

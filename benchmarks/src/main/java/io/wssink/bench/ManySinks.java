@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * 7. Many sinks in one process: for 1, 10, 100 and 1,000 sinks (each its own spool, all into one reference receiver in
  * the same JVM), the threads the sinks started, the process's RSS, the time to open them all and have them
  * connected, and the total events/s written and acknowledged (100 B events, {@value #WRITERS} writer threads taking
- * the sinks in turn, a batch of {@value #BATCH} each, for {@code seconds}). Not JMH: threads and RSS are facts of one
+ * the sinks in turn, a batch of 1000 each with at most 64 batches per sink unacknowledged, as in {@link EndToEndBenchmark}, for {@code seconds}). Not JMH: threads and RSS are facts of one
  * process, so each count runs in a JVM of its own, started by this one with the same class path and flags.
  *
  * <pre>
@@ -34,7 +34,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ManySinks {
     static final int WRITERS = 2;
-    static final int BATCH = 1000;
     static final int SIZE = 100;
 
     private ManySinks() {
@@ -112,37 +111,36 @@ public final class ManySinks {
 
             byte[] payload = new byte[SIZE];
             Arrays.fill(payload, (byte) 'x');
-            long[] lastIds = new long[count];
-            long[] written = new long[WRITERS];
+            long[][] window = new long[count][EndToEndBenchmark.WINDOW];
+            int[] turns = new int[count];
+            int writerCount = Math.min(WRITERS, count);
+            long[] written = new long[writerCount];
             long until = System.nanoTime() + seconds * 1_000_000_000L;
-            Thread[] writers = new Thread[WRITERS];
+            Thread[] writers = new Thread[writerCount];
             long start = System.nanoTime();
-            for (int w = 0; w < WRITERS; w++) {
+            for (int w = 0; w < writerCount; w++) {
                 int me = w;
                 writers[w] = new Thread(() -> {
                     // each writer has its own sinks (i % WRITERS == me), taken in turn: a sink's last id is its writer's
                     while (System.nanoTime() < until) {
-                        for (int i = me; i < count && System.nanoTime() < until; i += WRITERS) {
-                            for (int e = 0; e < BATCH; e++) {
-                                lastIds[i] = sinks[i].write(payload);
-                            }
-                            written[me] += BATCH;
-                            if (sinks[i].status().spool().backlogEvents() > 2_000_000) {
-                                sinks[i].acked(lastIds[i]).join(); // bounded: the receiver keeps up or we wait
-                            }
+                        for (int i = me; i < count && System.nanoTime() < until; i += writerCount) {
+                            // what is in flight stays bounded: the batch written WINDOW batches ago must be acked
+                            EndToEndBenchmark.batchInWindow(sinks[i], payload, window[i], turns[i]++);
+                            written[me] += EndToEndBenchmark.BATCH;
                         }
                     }
                 }, "writer-" + w);
                 writers[w].start();
             }
-            int threadsWriting = ManagementFactory.getThreadMXBean().getThreadCount() - WRITERS;
+            int threadsWriting = ManagementFactory.getThreadMXBean().getThreadCount() - writerCount;
             for (Thread t : writers) {
                 t.join();
             }
             List<CompletableFuture<Void>> acks = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                if (lastIds[i] != 0) {
-                    acks.add(sinks[i].acked(lastIds[i]));
+                long last = sinks[i].status().spool().lastId();
+                if (last != 0) {
+                    acks.add(sinks[i].acked(last));
                 }
             }
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);

@@ -1,6 +1,8 @@
 package io.wssink.internal.forward;
 
 import io.wssink.internal.DaemonThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
@@ -16,9 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  * event loop's), so a forwarder with a backlog delays the others by a turn at most: 64 frames.
  */
 final class ForwarderRunner {
+    private static final Logger log = LoggerFactory.getLogger(ForwarderRunner.class);
     /** One per core, at most 4. */
     static final int THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    /** The longest park while it serves no forwarder: it parks for good only when woken for nothing. */
+    /** The longest park: while it serves no forwarder, it wakes once a second to look again. */
     private static final long EMPTY_PARK_NANOS = 1_000_000_000L;
 
     private static final ForwarderRunner[] RUNNERS = new ForwarderRunner[THREADS];
@@ -71,18 +74,27 @@ final class ForwarderRunner {
 
     private void run() {
         while (true) {
-            boolean worked = false;
-            long now = System.nanoTime();
-            long park = EMPTY_PARK_NANOS;
-            for (Forwarder f : forwarders) {
-                if (f.turnIfDue(now)) {
-                    worked = true;
-                }
-                park = Math.min(park, f.nanosUntilDue(now));
+            try {
+                pass();
+            } catch (Throwable t) { // a turn catches its own: this would be a bug here, and the thread serves others
+                log.error("forwarder runner: unexpected error; carrying on with the next pass", t);
+                LockSupport.parkNanos(this, EMPTY_PARK_NANOS);
             }
-            if (!worked && park > 0) {
-                LockSupport.parkNanos(this, park);
+        }
+    }
+
+    private void pass() {
+        boolean worked = false;
+        long now = System.nanoTime();
+        long park = EMPTY_PARK_NANOS;
+        for (Forwarder f : forwarders) {
+            if (f.turnIfDue(now)) {
+                worked = true;
             }
+            park = Math.min(park, f.nanosUntilDue(now));
+        }
+        if (!worked && park > 0) {
+            LockSupport.parkNanos(this, park);
         }
     }
 }

@@ -67,6 +67,36 @@ class ManySinksTest {
     }
 
     @Test
+    void sinksClosedOnSharedThreadsLeaveTheOthersDeliveringAndNewOnesStartThere() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .build())) {
+            List<WebSocketSink> sinks = new ArrayList<>();
+            try {
+                for (int i = 0; i < 10; i++) { // more sinks than shared threads: several share each runner and loop
+                    sinks.add(WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool-" + i)).build());
+                }
+                for (int i = 0; i < 10; i++) {
+                    sinks.get(i).acked(sinks.get(i).write("before " + i)).get(30, TimeUnit.SECONDS);
+                }
+                for (int i = 0; i < 10; i += 2) {
+                    sinks.get(i).close();
+                }
+                sinks.add(WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool-0")).build());
+                List<CompletableFuture<Void>> acks = new ArrayList<>();
+                for (int i : new int[] {1, 3, 5, 7, 9, 10}) { // the five left open, and the one opened since
+                    acks.add(sinks.get(i).acked(sinks.get(i).write("after " + i)));
+                }
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                assertEquals(16, receiver.store().records(), "10 before, then 5 left open and 1 reopened");
+            } finally {
+                for (WebSocketSink s : sinks) {
+                    s.close(); // a second close of a closed sink does nothing
+                }
+            }
+        }
+    }
+
+    @Test
     void aSinkRunsOnTheProgramsOwnEventLoopGroupAndLeavesItRunning() throws Exception {
         AtomicInteger ownThreads = new AtomicInteger();
         // Netty starts a loop's thread with its first task: here, only the sink's channel can start it

@@ -165,7 +165,14 @@ public final class Forwarder {
         wakeForEvent();
         boolean handedOver = false;
         if (runner.isRunnerThread()) {
-            log.error("a sink was closed from its own forwarder's thread; its connection is closed without draining");
+            // from a dependent action of acked() that ran on this runner: waiting for the last turn would wait for
+            // this very thread. This thread owns the forwarder's fields: end its turns here, without draining.
+            log.warn("a sink was closed on a forwarder thread (a dependent action of acked()?); its connection is"
+                    + " closed without waiting for acks; use the *Async variants to close from there");
+            failed = true;
+            finished = true;
+            runner.remove(this);
+            ended.complete(null);
         } else {
             try {
                 ended.get(drainMillis + 10_000, TimeUnit.MILLISECONDS);

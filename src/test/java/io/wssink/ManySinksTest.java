@@ -97,6 +97,26 @@ class ManySinksTest {
     }
 
     @Test
+    void aSinkClosedFromADependentActionOfItsAckClosesWithoutWaitingForItself() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .build())) {
+            WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build();
+            CompletableFuture<String> closedOn = new CompletableFuture<>();
+            // registered microseconds after the write, long before its ack can come back: it runs on the thread
+            // that completes the future, the forwarder's
+            sink.acked(sink.write("last")).thenRun(() -> {
+                sink.close();
+                closedOn.complete(Thread.currentThread().getName());
+            });
+            // the drain timeout (5 s) plus the forwarder's grace (10 s) is what waiting for itself would take
+            String thread = closedOn.get(10, TimeUnit.SECONDS);
+            assertEquals("wssink-forwarder", thread, "the action ran on the forwarder's thread, the case under test");
+            assertEquals(1, receiver.store().records());
+            sink.close();
+        }
+    }
+
+    @Test
     void aSinkRunsOnTheProgramsOwnEventLoopGroupAndLeavesItRunning() throws Exception {
         AtomicInteger ownThreads = new AtomicInteger();
         // Netty starts a loop's thread with its first task: here, only the sink's channel can start it

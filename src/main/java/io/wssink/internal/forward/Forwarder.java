@@ -1,5 +1,6 @@
 package io.wssink.internal.forward;
 
+import io.netty.channel.EventLoopGroup;
 import io.wssink.internal.spool.EventKind;
 import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolReader;
@@ -15,8 +16,6 @@ import io.wssink.spool.SpoolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.netty.channel.EventLoopGroup;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +25,9 @@ import java.util.function.Consumer;
 
 /**
  * Moves events from the spool to the endpoint, on a {@link ForwarderRunner}'s thread (shared with other sinks): it
- * reads the spool (the event loop never
- * waits on disk), packs records into frames while the channel is writable and in-flight bytes are under their bound,
- * applies acks to the spool's cursor, and reconnects for ever with backoff. Netty's event loop only queues events
- * for it in the {@link Inbox} and wakes it.
+ * reads the spool (the event loop never waits on disk), packs records into frames while the channel is writable and
+ * in-flight bytes are under their bound, applies acks to the spool's cursor, and reconnects for ever with backoff.
+ * Netty's event loop only queues events for it in the {@link Inbox} and wakes it.
  *
  * <p>Its runner runs {@link #doWork()} turn after turn, and lets it idle only after a turn that did nothing; the
  * runner's thread parks once none of its forwarders has work. After the last turn (closing, drained), the thread

@@ -1,5 +1,6 @@
 package io.wssink;
 
+import io.netty.channel.EventLoopGroup;
 import io.wssink.internal.forward.Forwarder;
 import io.wssink.internal.forward.ForwarderStatus;
 import io.wssink.internal.spool.Spool;
@@ -50,7 +51,7 @@ public final class WebSocketSink implements Sink {
         this.listener = b.listener;
         this.spool = Spool.open(spoolConfig);
         try {
-            this.forwarder = new Forwarder(spool, transport, this::deliver);
+            this.forwarder = new Forwarder(spool, transport, this::deliver, b.eventLoopGroup);
         } catch (RuntimeException e) {
             spool.close();
             throw e;
@@ -92,7 +93,8 @@ public final class WebSocketSink implements Sink {
 
     /**
      * Completes once the receiver acknowledged {@code id} (in raw mode: once it was written to the socket). Fails if
-     * the sink closes first; the event stays in the spool.
+     * the sink closes first; the event stays in the spool. Dependent actions that are not {@code *Async} run on a
+     * forwarder thread that all sinks of the process share: keep them short, or pass an executor.
      */
     public CompletableFuture<Void> acked(long id) {
         return forwarder.acked(id);
@@ -143,6 +145,7 @@ public final class WebSocketSink implements Sink {
         private final SpoolConfig.Builder spool = SpoolConfig.builder();
         private Duration drainTimeout = Duration.ofSeconds(5);
         private MessageListener listener;
+        private EventLoopGroup eventLoopGroup;
 
         private Builder() {
         }
@@ -193,6 +196,13 @@ public final class WebSocketSink implements Sink {
         public Builder failbackAfter(Duration d) { transport.failbackAfter(d); return this; }
         public Builder drainTimeout(Duration d) { drainTimeout = Objects.requireNonNull(d); return this; }
         public Builder onMessage(MessageListener l) { listener = l; return this; }
+        /**
+         * The Netty event loop group to connect on, e.g. the program's own; the sink never shuts it down. By default
+         * every sink of the process shares one group of daemon threads (one per core, at most 4), created with the
+         * first sink and never shut down; the forwarders' turns likewise run on a few shared threads, so a sink
+         * costs no thread of its own.
+         */
+        public Builder eventLoopGroup(EventLoopGroup group) { eventLoopGroup = Objects.requireNonNull(group); return this; }
         public Builder durability(Durability d) { spool.durability(d); return this; }
         public Builder maxSpoolBytes(long n) { spool.maxSpoolBytes(n); return this; }
         public Builder fullPolicy(FullPolicy p) { spool.fullPolicy(p); return this; }

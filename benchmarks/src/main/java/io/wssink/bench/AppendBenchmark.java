@@ -49,6 +49,10 @@ public class AppendBenchmark {
 
     private byte[] payload;
     private byte[] recordSized;
+    /** {@code size} ASCII characters: {@code size} bytes in UTF-8. */
+    private String ascii;
+    /** Non-ASCII text of about {@code size} bytes in UTF-8 (two bytes each for 'é', three for '€'). */
+    private String nonAscii;
     private Path dir;
     private WebSocketSink sink;
     private SingleChronicleQueue bare;
@@ -58,6 +62,8 @@ public class AppendBenchmark {
     public void open() {
         payload = new byte[size];
         recordSized = new byte[size + RECORD_HEADER_BYTES];
+        ascii = "x".repeat(size);
+        nonAscii = "é€".repeat(size / 5) + "x".repeat(size % 5);
         dir = Dirs.create("wssink-bench-append");
         sink = WebSocketSink.builder().url("ws://127.0.0.1:1/").spool(dir.resolve("spool"))
                 .maxSpoolBytes(64L << 30).build();
@@ -77,6 +83,18 @@ public class AppendBenchmark {
     @Benchmark
     public long wssinkWrite() {
         return sink.write(payload);
+    }
+
+    /** write(CharSequence) of ASCII text: its allocation (-prof gc) must be 0 B/op, as for bytes (issue 17). */
+    @Benchmark
+    public long wssinkWriteAscii() {
+        return sink.write(ascii);
+    }
+
+    /** write(CharSequence) of text that needs multi-byte UTF-8: 0 B/op too. */
+    @Benchmark
+    public long wssinkWriteNonAscii() {
+        return sink.write(nonAscii);
     }
 
     @Benchmark

@@ -1,6 +1,6 @@
 package io.wssink.internal.forward;
 
-import io.wssink.internal.DaemonThreads;
+import io.netty.channel.EventLoopGroup;
 import io.wssink.internal.spool.EventKind;
 import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolReader;
@@ -19,16 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * Moves events from the spool to the endpoint, on a thread of its own: it reads the spool (the event loop never
- * waits on disk), packs records into frames while the channel is writable and in-flight bytes are under their bound,
- * applies acks to the spool's cursor, and reconnects for ever with backoff. Netty's event loop only queues events
- * for it in the {@link Inbox} and wakes it.
+ * Moves events from the spool to the endpoint, on a {@link ForwarderRunner}'s thread (shared with other sinks): it
+ * reads the spool (the event loop never waits on disk), packs records into frames while the channel is writable and
+ * in-flight bytes are under their bound, applies acks to the spool's cursor, and reconnects for ever with backoff.
+ * Netty's event loop only queues events for it in the {@link Inbox} and wakes it.
  *
- * <p>Its thread runs {@link #doWork()} turn after turn, and parks only after a turn that did nothing. The pieces:
+ * <p>Its runner runs {@link #doWork()} turn after turn, and lets it idle only after a turn that did nothing; the
+ * runner's thread parks once none of its forwarders has work. After the last turn (closing, drained), the thread
+ * that called {@link #close} owns what the runner owned. The pieces:
  * {@link DeliveryTracker} (what was sent and acked), {@link Reconnector} (attempts, backoff, failback, status, with
  * {@link EndpointRotation} and {@link FailureLog}), {@link InboundQueue} (messages to the listener); frames are
  * packed by the transport's {@link FramePacker}.
@@ -43,17 +48,19 @@ public final class Forwarder {
 
     // set at construction, read by any thread
     private final Spool spool;
-    /** Read and moved by the forwarder thread only; closed by close() once that thread has ended. */
+    /** Read and moved by the runner's thread only; closed by close() once the last turn has ended. */
     private final SpoolReader reader;
     private final TransportConfig config;
     private final WsClient client;
-    private final Thread thread;
+    private final ForwarderRunner runner;
+    /** Completed by the runner's thread after the last turn: from then on close() owns the runner's fields. */
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Inbox inbox;
     private final InboundQueue messages;
     private final DeliveryTracker delivery = new DeliveryTracker();
     private final StatusBoard status = new StatusBoard();
 
-    // forwarder thread only
+    // the runner's thread only (then the closing thread, once ended is complete)
     private final Reconnector connections;
     private final SpoolRecord record = new SpoolRecord();
     /** A record was read but did not fit the channel: it goes out first next time. */
@@ -70,9 +77,16 @@ public final class Forwarder {
     private String lastInternalError;
     /** The loop is over: stopping, and drained or out of time. */
     private boolean finished;
+    /** Idle after a turn that did nothing, until {@link #idleUntil} or a wake. */
+    private boolean idling;
+    private long idleUntil;
+    /** Stopped by an error even recovery could not handle: no more turns; close() only releases. */
+    private boolean failed;
 
     /** Parked with an open connection and nothing to send: the one state in which a write must wake it. Any thread. */
     private volatile boolean parkedForData;
+    /** Set by a write or an inbox event that needs a turn; cleared by the runner's thread before the turn. */
+    private volatile boolean woken;
     /** Set once by close(); read by the forwarder thread. */
     private volatile boolean stopping;
     private volatile long drainDeadline;
@@ -82,18 +96,25 @@ public final class Forwarder {
      *                 holds the receiver back (see {@link InboundQueue})
      */
     public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> listener) {
+        this(spool, config, listener, null);
+    }
+
+    /**
+     * @param group the event loop group to connect on, never shut down by the sink; null for the process-wide one
+     */
+    public Forwarder(Spool spool, TransportConfig config, Consumer<InboundMessage> listener, EventLoopGroup group) {
         this.spool = spool;
         this.config = config;
-        this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
+        this.runner = ForwarderRunner.leastLoaded();
         this.reader = spool.openReader(); // may be refused (another sender holds the spool): nothing started yet
         try {
-            this.client = new WsClient(config, spool.streamId());
+            this.client = new WsClient(config, spool.streamId(), group);
         } catch (RuntimeException e) {
             reader.close();
             throw e;
         }
-        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes()); // starts its thread
-        this.inbox = new Inbox(() -> LockSupport.unpark(thread), messages);
+        this.messages = new InboundQueue(listener, 2L * config.maxMessageBytes()); // its thread starts with a message
+        this.inbox = new Inbox(this::wakeForEvent, messages);
         this.connections = new Reconnector(log, config, client, inbox, status);
         if (config.insecure()) {
             log.warn("TLS certificate and hostname verification are OFF (insecure): anyone on the path can read and"
@@ -101,8 +122,9 @@ public final class Forwarder {
         }
     }
 
+    /** Hands the forwarder to its runner: its turns begin. */
     public void start() {
-        thread.start();
+        runner.add(this);
     }
 
     public ForwarderStatus status() {
@@ -115,8 +137,14 @@ public final class Forwarder {
      */
     public void wake() {
         if (parkedForData) {
-            LockSupport.unpark(thread);
+            wakeForEvent();
         }
+    }
+
+    /** An inbox event, a write that must be sent or close(): the next pass of the runner gives a turn. Any thread. */
+    private void wakeForEvent() {
+        woken = true;
+        runner.unpark();
     }
 
     /** Completes once {@code id} is acknowledged (or, in raw mode, written to the socket). Any thread. */
@@ -140,11 +168,33 @@ public final class Forwarder {
     public void close(long drainMillis) {
         drainDeadline = System.nanoTime() + drainMillis * 1_000_000;
         stopping = true;
-        LockSupport.unpark(thread);
-        try {
-            thread.join(drainMillis + 10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        wakeForEvent();
+        boolean handedOver = false;
+        if (runner.isRunnerThread()) {
+            // from a dependent action of acked() that ran on this runner: waiting for the last turn would wait for
+            // this very thread. This thread owns the forwarder's fields: end its turns here, without draining.
+            log.warn("a sink was closed on a forwarder thread (a dependent action of acked()?); its connection is"
+                    + " closed without waiting for acks; use the *Async variants to close from there");
+            failed = true;
+            finished = true;
+            runner.remove(this);
+            ended.complete(null);
+        } else {
+            try {
+                ended.get(drainMillis + 10_000, TimeUnit.MILLISECONDS);
+                handedOver = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.error("the forwarder did not finish its last turn in time; closing its connection anyway");
+            }
+        }
+        if (handedOver && !failed) {
+            try {
+                closeConnection(); // the runner is done with this forwarder: this thread owns its fields now
+            } catch (RuntimeException e) {
+                log.warn("closing the connection failed; its channel is closed without a close frame", e);
+            }
         }
         client.close();
         reader.close();
@@ -155,27 +205,48 @@ public final class Forwarder {
                 "the sink closed before this event was acknowledged; it stays spooled"));
     }
 
-    private void run() {
-        try {
-            while (!finished) {
-                int work;
-                try {
-                    work = doWork();
-                } catch (RuntimeException | Error e) { // an Error too (out of direct memory, a linkage error): a
-                    recover(e);                         // forwarder that ends leaves writes spooled and acks waiting
-                    work = 0;
-                }
-                status.publish();
-                if (work == 0) {
-                    idle();
-                }
+    /**
+     * The runner's pass: a turn if this forwarder is due (woken, or its idle time is up). Runner thread.
+     *
+     * @return whether the turn did work
+     */
+    boolean turnIfDue(long now) {
+        if (idling) {
+            if (!woken && now - idleUntil < 0) {
+                return false;
             }
-            closeConnection();
+            idling = false;
+            parkedForData = false;
+        }
+        woken = false;
+        int work = 0;
+        try {
+            try {
+                work = doWork();
+            } catch (RuntimeException | Error e) { // an Error too (out of direct memory, a linkage error): a
+                recover(e);                         // forwarder that ends leaves writes spooled and acks waiting
+            }
+            status.publish();
+            if (!finished && work == 0) {
+                idle(now);
+            }
         } catch (Throwable t) {
             log.error("forwarder stopped by an unexpected error; the spool keeps every event for the next start", t);
             status.lastError = "forwarder stopped: " + t;
             status.publish();
+            failed = true;
+            finished = true;
         }
+        if (finished) {
+            runner.remove(this);
+            ended.complete(null);
+        }
+        return work > 0;
+    }
+
+    /** Until its next turn is due, without a wake: 0 when it is due now. Runner thread. */
+    long nanosUntilDue(long now) {
+        return idling ? Math.max(0, idleUntil - now) : finished ? Long.MAX_VALUE : 0;
     }
 
     /**
@@ -225,10 +296,11 @@ public final class Forwarder {
         }
     }
 
-    private void idle() {
+    /** After a turn that did nothing: idle until a wake or, at the longest, the next attempt or failback check. */
+    private void idle(long now) {
         long park = IDLE_PARK_NANOS;
         if (connections.connection() == null) {
-            park = Math.min(park, connections.nanosUntilDue(System.nanoTime()));
+            park = Math.min(park, connections.nanosUntilDue(now));
         }
         if (park > 0 && inbox.isEmpty()) {
             parkedForData = connections.isOpen();
@@ -236,9 +308,11 @@ public final class Forwarder {
             boolean appendedMeanwhile = parkedForData && !pendingRecord
                     && Long.compareUnsigned(reader.lastAppendedId(), reader.lastReadId()) > 0;
             if (inbox.isEmpty() && !appendedMeanwhile) {
-                LockSupport.parkNanos(this, park);
+                idling = true;
+                idleUntil = now + park;
+            } else {
+                parkedForData = false;
             }
-            parkedForData = false;
         }
     }
 

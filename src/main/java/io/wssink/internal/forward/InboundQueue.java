@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
  * <p>Memory: at most {@code maxBytes}, plus the messages Netty had already read when reading paused (one socket
  * read, and the message being aggregated), plus the kernel's socket buffer.
  *
- * <p>Threads: {@link #offer} runs on the event loop; the listener runs on this queue's thread.
+ * <p>Threads: {@link #offer} runs on the event loop; the listener runs on this queue's thread, started by the first
+ * message.
  */
 final class InboundQueue {
     private static final Logger log = LoggerFactory.getLogger(InboundQueue.class);
@@ -35,7 +37,9 @@ final class InboundQueue {
     private final long maxBytes;
     /** Payload bytes queued and not yet handed to the listener: added by the event loop, taken by this thread. */
     private final AtomicLong queuedBytes = new AtomicLong();
+    /** Started with the first message; a queue that never gets one has no thread. */
     private final Thread thread;
+    private final AtomicBoolean started = new AtomicBoolean();
     /**
      * The connection whose reading this queue paused, or null. Set and cleared on that connection's event loop only
      * (the listener thread asks the event loop to resume), so a pause and a resume never race.
@@ -48,12 +52,14 @@ final class InboundQueue {
         this.listener = listener;
         this.maxBytes = maxBytes;
         this.thread = DaemonThreads.newThread("wssink-messages", this::run);
-        thread.start();
     }
 
     /** Queues a message from {@code connection}; pauses its reading when the queue is full. Event loop. */
     void offer(Connection connection, InboundMessage message) {
         queue.add(new Item(connection, message));
+        if (!started.get() && started.compareAndSet(false, true)) {
+            thread.start(); // with the first message: most receivers send none, and 100 sinks had 100 idle threads
+        }
         if (queuedBytes.addAndGet(message.data().length) > maxBytes && paused != connection) {
             paused = connection;
             connection.pauseReading();

@@ -1,20 +1,14 @@
 package io.wssink.internal.transport;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -29,20 +23,22 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.resolver.NoopAddressResolverGroup;
-import io.wssink.internal.DaemonThreads;
 import io.wssink.protocol.WireFormat;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
- * The Netty WebSocket client: one event loop thread (epoll where available), TLS with hostname verification, the
- * wssink.v1 subprotocol offer and the {@code Wssink-Stream} header. {@link #connect} starts one attempt; its outcome
- * and the connection's whole life arrive through {@link ConnectionEvents}.
+ * The Netty WebSocket client: on an event loop group it does not own (the process-wide {@link SharedEventLoop}, or
+ * the program's own), TLS with hostname verification, the wssink.v1 subprotocol offer and the {@code Wssink-Stream}
+ * header. {@link #connect} starts one attempt; its outcome and the connection's whole life arrive through
+ * {@link ConnectionEvents}. {@link #close} closes its own channels and never shuts the group down.
  */
 public final class WsClient implements AutoCloseable {
     private final TransportConfig config;
@@ -50,14 +46,22 @@ public final class WsClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelType;
     private final SslContext ssl;
+    /** This client's channels not yet closed: added by connect(), removed by their close futures (event loop). */
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
 
+    /** A client on the process-wide {@link SharedEventLoop}. */
     public WsClient(TransportConfig config, String streamId) {
+        this(config, streamId, null);
+    }
+
+    /**
+     * @param group the event loop group to run on, never shut down by this client; null for the shared one
+     */
+    public WsClient(TransportConfig config, String streamId, EventLoopGroup group) {
         this.config = config;
         this.streamId = streamId;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(1, DaemonThreads.factory("wssink-io"), io);
-        this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.group = group != null ? group : SharedEventLoop.group();
+        this.channelType = SharedEventLoop.channelType(this.group);
         this.ssl = config.urls().stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("wss")) ? sslContext(config) : null;
     }
 
@@ -160,6 +164,8 @@ public final class WsClient implements AutoCloseable {
             f = b.resolver(NoopAddressResolverGroup.INSTANCE).connect(InetSocketAddress.createUnresolved(host, port));
         }
         connection.channel = f.channel(); // also set by initChannel, first; the same channel
+        channels.add(f.channel());
+        f.channel().closeFuture().addListener(closed -> channels.remove(f.channel()));
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 connection.fail(Failure.of(done.cause()));
@@ -199,8 +205,14 @@ public final class WsClient implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Closes this client's channels still open (the forwarder closed its connection with a status before, when it
+     * could) and waits up to 2 seconds for each; the group is not this client's to shut down.
+     */
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        for (Channel ch : channels) {
+            ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
     }
 }

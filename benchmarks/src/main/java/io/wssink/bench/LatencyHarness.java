@@ -1,0 +1,297 @@
+package io.wssink.bench;
+
+import io.wssink.WebSocketSink;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.protocol.ConnectionState;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * 10. Latency at fixed rates: events of 100 B written at 1k, 10k and 100k events/s, each at its intended time
+ * ({@code start + i / rate}), and the time from that intended time (not from when the write actually happened:
+ * coordinated-omission-correct, a stall counts against every event it delayed) to
+ * <ul>
+ *   <li><b>arrival</b>: the reference receiver (same JVM) has stored the event: its record count passed it;</li>
+ *   <li><b>ack</b>: {@code sink.acked(id)} completed (wssink only).</li>
+ * </ul>
+ * The anchor, in the same run at the same rates into a fresh receiver of the same configuration: a bare Netty
+ * WebSocket client sending each event as one frame with one flush ({@link BareClient}). Goal (issue 17): p99 arrival
+ * of wssink at most 1.2x the bare client's at 10k/s.
+ *
+ * <p>Arrival is seen by a poller thread reading the receiver's record count and parking {@code --poll-park-us}
+ * between reads that saw nothing new: its resolution (the park, plus the kernel's timer slack, about 50 us on Linux)
+ * is the same for both clients, so it compresses ratios a little rather than flattering one side. A busy poller
+ * would be finer but takes a core from the four threads being measured on a 2-core machine.
+ *
+ * <p>Not JMH: JMH's sample mode times calls, which a fixed-rate sender must not do (the next event's intended time
+ * does not move when a call is slow). Run:
+ * <pre>
+ * java [Chronicle's --add-opens/--add-exports flags] -cp benchmarks/target/benchmarks.jar io.wssink.bench.LatencyHarness \
+ *     [--rates 1000,10000,100000] [--seconds 20] [--warmup 5] [--ack-policy interval,readComplete] \
+ *     [--fsync never] [--poll-park-us 20] [--out benchmarks/results/latency.json]
+ * </pre>
+ * (scripts/bench runs it with the flags.) {@code --ack-policy}: {@code interval} is the receiver's ack every 100 ms
+ * or 1 MiB; {@code readComplete} also acks at the end of each read burst, through
+ * {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} when that build of the receiver has it.
+ */
+public final class LatencyHarness {
+    static final int SIZE = 100;
+    /** The longest latency recorded; anything above is recorded as this (the run would be broken anyway). */
+    private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private LatencyHarness() {
+    }
+
+    /** One client at one rate: its histograms, in nanoseconds. */
+    record Run(String client, int rate, String ackPolicy, String fsync, long events, Histogram arrival,
+               Histogram ack) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = options(args);
+        int[] rates = Arrays.stream(o.getOrDefault("rates", "1000,10000,100000").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+        String fsync = o.getOrDefault("fsync", "never");
+        long pollPark = TimeUnit.MICROSECONDS.toNanos(Long.parseLong(o.getOrDefault("poll-park-us", "20")));
+        Path out = Path.of(o.getOrDefault("out", "benchmarks/results/latency.json"));
+        List<String> policies = new ArrayList<>(List.of(o.getOrDefault("ack-policy",
+                hasAckOnReadComplete() ? "interval,readComplete" : "interval").split(",")));
+        List<Run> runs = new ArrayList<>();
+        for (String policy : policies) {
+            for (int rate : rates) {
+                for (String client : List.of("bare", "wssink")) {
+                    Run r = run(client, rate, policy, fsync, warmup, seconds, pollPark);
+                    System.out.println(line(r));
+                    runs.add(r);
+                }
+            }
+        }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, json(runs));
+        System.out.println("results: " + out);
+        System.exit(0); // the sinks' shared threads are daemons; Netty's leftovers of closed receivers too
+    }
+
+    private static Run run(String client, int rate, String ackPolicy, String fsync, int warmupSeconds, int seconds,
+                           long pollPark) throws Exception {
+        Path dir = Dirs.create("wssink-bench-latency");
+        long period = 1_000_000_000L / rate;
+        long warmEvents = (long) rate * warmupSeconds;
+        long total = warmEvents + (long) rate * seconds;
+        Histogram arrival = new Histogram(HIGHEST_NANOS, 3);
+        Histogram ack = new ConcurrentHistogram(HIGHEST_NANOS, 3);
+        byte[] payload = new byte[SIZE];
+        Arrays.fill(payload, (byte) 'x');
+        ReceiverConfig.Builder config = ReceiverConfig.builder(dir.resolve("out.bin")).binary(true)
+                .fsync(ReceiverConfig.Fsync.valueOf(fsync.toUpperCase(Locale.ROOT)));
+        ackPolicy(config, ackPolicy);
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(config.build())) {
+            WebSocketSink sink = null;
+            BareClient bare = null;
+            try {
+                if (client.equals("wssink")) {
+                    sink = WebSocketSink.builder().url(receiver.url()).spool(dir.resolve("spool")).build();
+                    awaitConnected(sink);
+                } else {
+                    bare = new BareClient(receiver.url());
+                }
+                long start = System.nanoTime() + 100_000_000L; // the first intended time, after the poller started
+                Thread poller = new Thread(() -> poll(receiver, start, period, warmEvents, total, arrival, pollPark),
+                        "arrival-poller");
+                poller.setDaemon(true);
+                poller.start();
+                CompletableFuture<Void> lastAck = null;
+                for (long i = 0; i < total; i++) {
+                    long intended = start + i * period;
+                    waitUntil(intended);
+                    if (sink != null) {
+                        long id = sink.write(payload);
+                        if (i >= warmEvents) {
+                            lastAck = sink.acked(id).whenComplete((v, e) -> {
+                                if (e == null) {
+                                    ack.recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - intended));
+                                }
+                            });
+                        }
+                    } else {
+                        bare.send(payload, true);
+                    }
+                }
+                poller.join(TimeUnit.SECONDS.toMillis(60));
+                if (poller.isAlive()) {
+                    poller.interrupt();
+                    throw new IllegalStateException(client + " at " + rate + "/s: not every event arrived within"
+                            + " 60 s: " + receiver.store().records() + " of " + total);
+                }
+                if (lastAck != null) {
+                    lastAck.get(60, TimeUnit.SECONDS);
+                }
+                return new Run(client, rate, ackPolicy, fsync, total - warmEvents, arrival,
+                        sink != null ? ack : null);
+            } finally {
+                if (sink != null) {
+                    sink.close();
+                }
+                if (bare != null) {
+                    bare.close();
+                }
+            }
+        } finally {
+            Dirs.delete(dir);
+        }
+    }
+
+    /** Records each event's arrival once the receiver's count passed it, from its intended time. */
+    private static void poll(ReferenceReceiver receiver, long start, long period, long warmEvents, long total,
+                             Histogram arrival, long park) {
+        long seen = 0;
+        while (seen < total && !Thread.currentThread().isInterrupted()) {
+            long records = receiver.store().records();
+            if (records == seen) {
+                LockSupport.parkNanos(park);
+                continue;
+            }
+            long now = System.nanoTime();
+            for (long i = seen; i < records && i < total; i++) {
+                if (i >= warmEvents) {
+                    arrival.recordValue(Math.max(0, Math.min(HIGHEST_NANOS, now - (start + i * period))));
+                }
+            }
+            seen = records;
+        }
+    }
+
+    /** Parks until shortly before {@code deadline}, then spins: a park alone overshoots by the timer slack. */
+    private static void waitUntil(long deadline) {
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            if (left > 200_000) {
+                LockSupport.parkNanos(left - 100_000);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private static void awaitConnected(WebSocketSink sink) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (sink.status().state() != ConnectionState.CONNECTED) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the sink did not connect: " + sink.status());
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    // TODO(lead): once ReceiverConfig.Builder.ackOnReadComplete(boolean) is merged, call it directly and drop the
+    //  reflection; it is the name this harness expects for the receiver's "ack at the end of each read burst" switch.
+    private static final String ACK_SWITCH = "ackOnReadComplete";
+
+    static boolean hasAckOnReadComplete() {
+        try {
+            ReceiverConfig.Builder.class.getMethod(ACK_SWITCH, boolean.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    /** {@code interval}: acks every ack interval or ack bytes only; {@code readComplete}: also after each read burst. */
+    static void ackPolicy(ReceiverConfig.Builder b, String policy) {
+        boolean onReadComplete = switch (policy) {
+            case "interval" -> false;
+            case "readComplete" -> true;
+            default -> throw new IllegalArgumentException("--ack-policy is interval or readComplete, not " + policy);
+        };
+        Method m;
+        try {
+            m = ReceiverConfig.Builder.class.getMethod(ACK_SWITCH, boolean.class);
+        } catch (NoSuchMethodException e) {
+            if (onReadComplete) {
+                throw new IllegalStateException("this build's ReceiverConfig.Builder has no " + ACK_SWITCH
+                        + "(boolean): run with --ack-policy interval, or build on the receiver that has it");
+            }
+            return; // the receiver of this build acks by interval only
+        }
+        try {
+            m.invoke(b, onReadComplete);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot set " + ACK_SWITCH + ": " + e, e);
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("options are --name value; got " + String.join(" ", args));
+            }
+            o.put(args[i].substring(2), args[++i]);
+        }
+        return o;
+    }
+
+    private static String line(Run r) {
+        return String.format(Locale.ROOT, "%-6s %6d/s ack=%-12s fsync=%-6s arrival %s%s", r.client(), r.rate(),
+                r.ackPolicy(), r.fsync(), percentilesText(r.arrival()),
+                r.ack() == null ? "" : "  ack " + percentilesText(r.ack()));
+    }
+
+    private static String percentilesText(Histogram h) {
+        return String.format(Locale.ROOT, "p50 %.0f p99 %.0f p99.9 %.0f max %.0f us", us(h, 50), us(h, 99),
+                us(h, 99.9), h.getMaxValue() / 1000.0);
+    }
+
+    private static double us(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private static String percentilesJson(Histogram h) {
+        return String.format(Locale.ROOT, "{\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f, \"max\": %.1f, \"count\": %d}",
+                us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, h.getTotalCount());
+    }
+
+    /** The runs, and per ack policy and rate the ratio of wssink's p99 arrival to the bare client's. */
+    static String json(List<Run> runs) {
+        StringBuilder s = new StringBuilder("{\n  \"unit\": \"us\",\n  \"runs\": [\n");
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            s.append(String.format(Locale.ROOT, "    {\"client\": \"%s\", \"rate\": %d, \"ackPolicy\": \"%s\","
+                            + " \"fsync\": \"%s\", \"events\": %d, \"arrival\": %s, \"ack\": %s}%s\n", r.client(),
+                    r.rate(), r.ackPolicy(), r.fsync(), r.events(), percentilesJson(r.arrival()),
+                    r.ack() == null ? "null" : percentilesJson(r.ack()), i + 1 < runs.size() ? "," : ""));
+        }
+        s.append("  ],\n  \"p99ArrivalRatio\": [\n");
+        List<String> ratios = new ArrayList<>();
+        for (Run w : runs) {
+            if (!w.client().equals("wssink")) {
+                continue;
+            }
+            for (Run b : runs) {
+                if (b.client().equals("bare") && b.rate() == w.rate() && b.ackPolicy().equals(w.ackPolicy())) {
+                    ratios.add(String.format(Locale.ROOT, "    {\"rate\": %d, \"ackPolicy\": \"%s\", \"ratio\": %.3f}",
+                            w.rate(), w.ackPolicy(), us(w.arrival(), 99) / Math.max(0.001, us(b.arrival(), 99))));
+                }
+            }
+        }
+        s.append(String.join(",\n", ratios)).append("\n  ]\n}\n");
+        return s.toString();
+    }
+}

@@ -53,6 +53,10 @@ public class FlakyLinkBenchmark {
     long cutEveryBytes;
 
     /** The receiver's --fsync: "always" adds a group commit with fsync to every connection's resume ack. */
+    /** The receiver also acks at the end of each read burst (its default since 2026-11-26), or only every 100 ms. */
+    @Param({"true", "false"})
+    boolean ackOnReadComplete;
+
     @Param({"never", "always"})
     String fsync;
 
@@ -71,7 +75,8 @@ public class FlakyLinkBenchmark {
         turn = 0;
         dir = Dirs.create("wssink-bench-flaky");
         receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin")).binary(true)
-                .fsync(ReceiverConfig.Fsync.valueOf(fsync.toUpperCase(Locale.ROOT))).build());
+                .fsync(ReceiverConfig.Fsync.valueOf(fsync.toUpperCase(Locale.ROOT)))
+                .ackOnReadComplete(ackOnReadComplete).build());
         proxy = new FaultProxy(receiver.port());
         proxy.cutEveryBytes(cutEveryBytes);
         sink = WebSocketSink.builder().url(proxy.url()).spool(dir.resolve("spool")).maxSpoolBytes(64L << 30)

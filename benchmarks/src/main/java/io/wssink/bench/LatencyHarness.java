@@ -7,8 +7,6 @@ import io.wssink.protocol.ConnectionState;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  * </pre>
  * (scripts/bench runs it with the flags.) {@code --ack-policy}: {@code interval} is the receiver's ack every 100 ms
  * or 1 MiB; {@code readComplete} also acks at the end of each read burst, through
- * {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} when that build of the receiver has it.
+ * {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} (the receiver's default).
  */
 public final class LatencyHarness {
     static final int SIZE = 100;
@@ -71,8 +69,7 @@ public final class LatencyHarness {
         String fsync = o.getOrDefault("fsync", "never");
         long pollPark = TimeUnit.MICROSECONDS.toNanos(Long.parseLong(o.getOrDefault("poll-park-us", "20")));
         Path out = Path.of(o.getOrDefault("out", "benchmarks/results/latency.json"));
-        List<String> policies = new ArrayList<>(List.of(o.getOrDefault("ack-policy",
-                hasAckOnReadComplete() ? "interval,readComplete" : "interval").split(",")));
+        List<String> policies = new ArrayList<>(List.of(o.getOrDefault("ack-policy", "interval,readComplete").split(",")));
         List<Run> runs = new ArrayList<>();
         for (String policy : policies) {
             for (int rate : rates) {
@@ -200,41 +197,13 @@ public final class LatencyHarness {
         }
     }
 
-    // TODO(lead): once ReceiverConfig.Builder.ackOnReadComplete(boolean) is merged, call it directly and drop the
-    //  reflection; it is the name this harness expects for the receiver's "ack at the end of each read burst" switch.
-    private static final String ACK_SWITCH = "ackOnReadComplete";
-
-    static boolean hasAckOnReadComplete() {
-        try {
-            ReceiverConfig.Builder.class.getMethod(ACK_SWITCH, boolean.class);
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
-    }
-
     /** {@code interval}: acks every ack interval or ack bytes only; {@code readComplete}: also after each read burst. */
     static void ackPolicy(ReceiverConfig.Builder b, String policy) {
-        boolean onReadComplete = switch (policy) {
+        b.ackOnReadComplete(switch (policy) {
             case "interval" -> false;
             case "readComplete" -> true;
             default -> throw new IllegalArgumentException("--ack-policy is interval or readComplete, not " + policy);
-        };
-        Method m;
-        try {
-            m = ReceiverConfig.Builder.class.getMethod(ACK_SWITCH, boolean.class);
-        } catch (NoSuchMethodException e) {
-            if (onReadComplete) {
-                throw new IllegalStateException("this build's ReceiverConfig.Builder has no " + ACK_SWITCH
-                        + "(boolean): run with --ack-policy interval, or build on the receiver that has it");
-            }
-            return; // the receiver of this build acks by interval only
-        }
-        try {
-            m.invoke(b, onReadComplete);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot set " + ACK_SWITCH + ": " + e, e);
-        }
+        });
     }
 
     private static Map<String, String> options(String[] args) {

@@ -38,6 +38,7 @@ public final class ReceiverConfig {
     private final Duration idleTimeout;
     private final Duration ackInterval;
     private final int ackBytes;
+    private final boolean ui;
 
     private ReceiverConfig(Builder b) {
         this.bind = b.bind;
@@ -60,6 +61,7 @@ public final class ReceiverConfig {
         this.idleTimeout = b.idleTimeout;
         this.ackInterval = b.ackInterval;
         this.ackBytes = b.ackBytes;
+        this.ui = b.ui;
         if (token != null && token.isBlank()) {
             // an empty WSSINK_TOKEN would otherwise let "Authorization: Bearer " in
             throw new IllegalArgumentException("the token is empty: give a non-empty token, or none to accept anyone");
@@ -112,6 +114,8 @@ public final class ReceiverConfig {
     public Duration idleTimeout() { return idleTimeout; }
     public Duration ackInterval() { return ackInterval; }
     public int ackBytes() { return ackBytes; }
+    /** Serve the live console (page, JSON API, messages to streams) on the sinks' port: docs/CONSOLE.md. */
+    public boolean ui() { return ui; }
 
     /**
      * The most memory one connection can hold at once: the HTTP request, one frame, and one reassembled (inflated)
@@ -145,6 +149,7 @@ public final class ReceiverConfig {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration ackInterval = Duration.ofMillis(100);
         private int ackBytes = 1 << 20;
+        private boolean ui;
 
         private Builder(Path output) {
             this.output = output;
@@ -171,6 +176,7 @@ public final class ReceiverConfig {
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder ackInterval(Duration v) { ackInterval = v; return this; }
         public Builder ackBytes(int v) { ackBytes = v; return this; }
+        public Builder ui(boolean v) { ui = v; return this; }
 
         public ReceiverConfig build() {
             return new ReceiverConfig(this);

@@ -2,6 +2,7 @@ package io.wssink.internal.receiver.console;
 
 import io.wssink.WebSocketSink;
 import io.wssink.cli.Main;
+import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.protocol.InboundMessage;
@@ -104,8 +105,7 @@ class ConsoleApiTest {
 
     @Test
     void withoutATokenThePageTheStreamsTheEventsAndMessagesAnswer() throws Exception {
-        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).format(
-                io.wssink.internal.receiver.OutputFormat.JSONL));
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).format(OutputFormat.JSONL));
         List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
         WebSocketSink sink = sink(r, "spool", inbox);
         String id = streamOf(sink);

@@ -83,11 +83,16 @@ final class SendCommand implements Callable<Integer> {
      * {@code base64:} and the bytes in standard base64. Runs on the sink's message thread, one message at a time.
      */
     static void print(InboundMessage message) {
+        print("", message);
+    }
+
+    /** As {@link #print(InboundMessage)}, after {@code prefix}. */
+    static void print(String prefix, InboundMessage message) {
         String line = message.isText() ? message.text() : null;
         if (line == null || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0 || line.startsWith(BASE64)) {
             line = BASE64 + Base64.getEncoder().encodeToString(message.data());
         }
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8); // UTF-8 whatever the locale says
+        byte[] bytes = (prefix + line + "\n").getBytes(StandardCharsets.UTF_8); // UTF-8 whatever the locale says
         synchronized (System.out) {
             System.out.write(bytes, 0, bytes.length);
             System.out.flush();

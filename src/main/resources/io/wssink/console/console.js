@@ -121,13 +121,14 @@
     if (batch.stream !== selected) {
       return;
     }
-    const known = tail.length ? BigInt(tail[0].id) : -1n;
+    const hadTail = tail.length > 0;
+    const known = hadTail ? BigInt(tail[0].id) : -1n;
     for (const e of batch.events) { // oldest first
       if (BigInt(e.id) > known) {
         tail.unshift(e);
       }
     }
-    if (batch.gap) {
+    if (batch.gap && hadTail) { // on opening, older events being gone is no news
       $("tail-note").textContent = "faster than the tail keeps: some events were skipped";
     }
     tail.length = Math.min(tail.length, MAX_TAIL);

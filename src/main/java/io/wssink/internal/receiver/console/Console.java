@@ -113,6 +113,11 @@ public final class Console {
         return null;
     }
 
+    /** The streams the console knows, the most recently active first. */
+    public List<String> streamIds() {
+        return streams(s -> true).stream().map(v -> v.id).toList();
+    }
+
     StreamView stream(String id) {
         return streams.get(id);
     }

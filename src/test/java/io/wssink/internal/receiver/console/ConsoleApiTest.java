@@ -17,8 +17,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -255,6 +258,33 @@ class ConsoleApiTest {
         assertTrue(form.header("set-cookie").startsWith("wssink_console="));
         await().atMost(WAIT).until(() -> inbox.size() == 2);
         assertEquals("with cookie", inbox.get(1).text());
+    }
+
+    @Test
+    void aTokenBoundToStreamsSeesAndMessagesOnlyThem() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "ops-token *\n");
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).tokenFile(tokens));
+        List<InboundMessage> inboxA = new CopyOnWriteArrayList<>();
+        List<InboundMessage> inboxB = new CopyOnWriteArrayList<>();
+        String a = streamOf(sink(r, "a", inboxA, "Authorization", "Bearer ops-token"));
+        String b = streamOf(sink(r, "b", inboxB, "Authorization", "Bearer ops-token"));
+        awaitConnected(r, a, true, "Authorization", "Bearer ops-token");
+        awaitConnected(r, b, true, "Authorization", "Bearer ops-token");
+        Files.writeString(tokens, "ops-token *\nhost-a " + a + "\n");
+        Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5))); // a coarse clock
+        String hostA = "Bearer host-a";
+        await().atMost(WAIT).until(() -> Http.get(r.port(), "/api/streams", "Authorization", hostA).status() == 200);
+        List<Map<String, Object>> seen = Json.list(Http.get(r.port(), "/api/streams", "Authorization", hostA).text());
+        assertEquals(List.of(a), seen.stream().map(s -> s.get("stream")).toList());
+        assertEquals(2, Json.list(Http.get(r.port(), "/api/streams", "Authorization", "Bearer ops-token").text()).size());
+        assertEquals(404, Http.get(r.port(), "/api/streams/" + b + "/events", "Authorization", hostA).status());
+        assertEquals(404, Http.post(r.port(), "/api/streams/" + b + "/messages", "text/plain", utf8("not yours"),
+                "Authorization", hostA).status());
+        assertEquals(202, Http.post(r.port(), "/api/streams/" + a + "/messages", "text/plain", utf8("yours"),
+                "Authorization", hostA).status());
+        await().atMost(WAIT).until(() -> inboxA.size() == 1);
+        assertEquals("yours", inboxA.get(0).text());
+        assertTrue(inboxB.isEmpty());
     }
 
     @Test

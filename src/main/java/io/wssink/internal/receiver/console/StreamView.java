@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.wssink.protocol.WireFormat;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -107,8 +108,31 @@ final class StreamView {
         return Math.max(lastEventMillis, firstSeenMillis);
     }
 
-    /** One accepted record: kept if newer than what the console saw (the store drops the same duplicates). */
+    /**
+     * The records of a frame the store accepted (whole records, already checked): each newer than what the console
+     * saw is counted and its preview copied into the ring's next slot. No allocation once the ring's slots exist
+     * (WireFormat.readRecords would make a slice per record: the frame is walked here instead).
+     */
+    synchronized void frame(ByteBuf frame, long nowMillis) {
+        int at = frame.readerIndex();
+        int end = frame.writerIndex();
+        while (end - at >= WireFormat.RECORD_HEADER_BYTES) {
+            long id = frame.getLong(at);
+            long length = frame.getUnsignedInt(at + 8);
+            if (length > end - at - WireFormat.RECORD_HEADER_BYTES) {
+                return; // cannot happen after the store's check; the console shows nothing rather than guess
+            }
+            record(id, frame, at + WireFormat.RECORD_HEADER_BYTES, (int) length, nowMillis);
+            at += WireFormat.RECORD_HEADER_BYTES + (int) length;
+        }
+    }
+
+    /** One record: kept if newer than what the console saw (the store drops the same duplicates). */
     synchronized void record(long id, ByteBuf payload, long nowMillis) {
+        record(id, payload, payload.readerIndex(), payload.readableBytes(), nowMillis);
+    }
+
+    private void record(long id, ByteBuf buf, int offset, int size, long nowMillis) {
         if (Long.compareUnsigned(id, lastId) <= 0) {
             return;
         }
@@ -122,12 +146,11 @@ final class StreamView {
         } else {
             count++;
         }
-        int size = payload.readableBytes();
         int n = Math.min(size, PREVIEW_BYTES);
         if (previews[slot] == null) {
             previews[slot] = new byte[PREVIEW_BYTES];
         }
-        payload.getBytes(payload.readerIndex(), previews[slot], 0, n);
+        buf.getBytes(offset, previews[slot], 0, n);
         ids[slot] = id;
         times[slot] = nowMillis;
         sizes[slot] = size;

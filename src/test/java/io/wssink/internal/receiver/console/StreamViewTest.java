@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.wssink.protocol.WireFormat;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,28 @@ class StreamViewTest {
         assertEquals(1, v.summary().events());
         assertEquals(11, v.summary().lastId());
         assertEquals(1, v.tail(0, 10).events().size());
+    }
+
+    @Test
+    void aFrameOfRecordsIsWalkedInPlace() {
+        ByteBuf frame = Unpooled.buffer();
+        byte[] one = "one".getBytes(StandardCharsets.UTF_8);
+        byte[] two = new byte[StreamView.PREVIEW_BYTES + 10];
+        Arrays.fill(two, (byte) 'y');
+        WireFormat.writeRecord(frame, 7, one, 0, one.length);
+        WireFormat.writeRecord(frame, 8, two, 0, two.length);
+        StreamView v = new StreamView("s", 0);
+        v.frame(frame, 42);
+        List<StreamView.Event> events = v.tail(0, 10).events();
+        assertEquals(2, events.size());
+        assertEquals(7, events.get(0).id());
+        assertArrayEquals(one, events.get(0).preview());
+        assertEquals(8, events.get(1).id());
+        assertEquals(two.length, events.get(1).size());
+        assertEquals(StreamView.PREVIEW_BYTES, events.get(1).preview().length);
+        assertEquals(42, events.get(1).timeMillis());
+        assertEquals(0, frame.readerIndex(), "the frame is left as the store left it");
+        frame.release();
     }
 
     @Test

@@ -39,9 +39,11 @@
   }
 
   function onStreams(list) {
-    streams = list;
+    // the server lists the most recently active first: the page opens on it; the table keeps a stable order, so
+    // that a row does not move away under the pointer each second
+    streams = list.slice().sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
     if (!selected && list.length) {
-      select(list[0].stream); // the most recently active: the server sorts them so
+      select(list[0].stream);
       return;
     }
     renderStreams();

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -401,8 +402,10 @@ class ConsoleApiTest {
     }
 
     @Test
-    void theLiveFeedPushesTheStreamListAndNewEventsOfTheChosenStream() throws Exception {
-        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")));
+    void theLiveFeedPushesTheStreamListAndNewEventsOfTheChosenStreamPastTheSinksHandshakeDeadline() throws Exception {
+        // a console connection is no sink: the sinks' handshake deadline (here 800 ms) must not close it
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .handshakeTimeout(Duration.ofMillis(800)));
         WebSocketSink sink = sink(r, "spool", new CopyOnWriteArrayList<>());
         String id = streamOf(sink);
         awaitConnected(r, id, true);
@@ -420,13 +423,22 @@ class ConsoleApiTest {
             sink.write("live-event-1");
             readUntil(in, seen, "live-event-1");
             assertTrue(seen.toString().contains("event: events"), seen.toString());
+            long start = System.nanoTime();
+            int lists = seen.toString().split("event: streams").length - 1;
+            readUntil(in, seen, "event: streams", lists + 3); // a list every second: 2 s and more
+            assertTrue(System.nanoTime() - start > Duration.ofMillis(1500).toNanos());
         }
     }
 
     private static void readUntil(InputStream in, StringBuilder seen, String wanted) throws IOException {
+        readUntil(in, seen, wanted, 1);
+    }
+
+    /** Reads the feed until {@code wanted} occurs {@code times} in all it sent. */
+    private static void readUntil(InputStream in, StringBuilder seen, String wanted, int times) throws IOException {
         byte[] buf = new byte[8192];
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!seen.toString().contains(wanted)) {
+        while (seen.toString().split(Pattern.quote(wanted), -1).length - 1 < times) {
             if (System.nanoTime() > deadline) {
                 fail("no \"" + wanted + "\" in the feed within " + WAIT + ": " + seen);
             }

@@ -64,7 +64,8 @@ class ReadmeListenerExampleTest {
                             item += n;
                             sink.write("{\"done\":" + item + ",\"batch\":" + n + "}");
                         }
-                        sink.write(stop.get() ? "{\"stopped\":" + item + "}" : "{\"finished\":" + item + "}");
+                        long last = sink.write(stop.get() ? "{\"stopped\":" + item + "}" : "{\"finished\":" + item + "}");
+                        sink.acked(last).get(30, TimeUnit.SECONDS);             // close() leaves in the spool what was not sent
                     }
                     // --- end ---
                 } catch (Throwable t) {

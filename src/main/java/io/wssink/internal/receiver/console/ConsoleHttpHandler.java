@@ -608,7 +608,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes())
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
                 .set("X-Content-Type-Options", "nosniff")
-                .set("Referrer-Policy", "no-referrer")
+                // not no-referrer: with it Chromium sends "Origin: null" on the login form's POST, which is then refused
+                .set("Referrer-Policy", "same-origin")
                 .set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
         if (req.method().equals(HttpMethod.HEAD)) {
             res.content().clear();

@@ -99,6 +99,33 @@ class ConsoleBrowserTest {
         wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("from the other stream"));
     }
 
+    @Test
+    void withATokenThePageAsksForItOnceAndKeepsItOutOfTheAddressBar() throws Exception {
+        browser = Browsers.chromium(Files.createDirectory(tmp.resolve("profile")), 1024, 768);
+        String token = "t0ken-" + System.nanoTime();
+        receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token).ui(true).build());
+        List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
+        WebSocketSink job = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("job"))
+                .header("Authorization", "Bearer " + token).onMessage(inbox::add).build();
+        sinks.add(job);
+        job.write("behind a token");
+        job.acked(job.status().spool().lastId()).get(20, TimeUnit.SECONDS);
+
+        browser.get(receiver.consoleUrl());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        browser.findElement(By.id("token")).sendKeys("wrong");
+        browser.findElement(By.cssSelector("#login button")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("failed")));
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.cssSelector("#login button")).click();
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("behind a token"));
+        assertFalse(browser.getCurrentUrl().contains(token), browser.getCurrentUrl());
+        browser.findElement(By.id("message-input")).sendKeys("authorized");
+        browser.findElement(By.id("send")).click();
+        await().atMost(WAIT).until(() -> inbox.size() == 1);
+        assertEquals("authorized", inbox.get(0).text());
+    }
+
     private static String firstTail(List<WebElement> items) {
         return items.isEmpty() ? "" : items.get(0).getText();
     }

@@ -21,12 +21,13 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost.",
+        description = "The main job on embedded defaults: a receiver on a free port, a sender streaming through a spool in a temporary directory, and faults in turn: connections cut, the receiver restarted, the sender killed with SIGKILL and restarted. Then it drains and checks that nothing written was lost. Prints the URL of the receiver's live console. With --ui: no faults; the receiver and three slow senders run until Ctrl-C, so that you can watch them in the console and send them messages, which they print.",
         footer = ExitCodes.HELP)
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "24", description = "How long faults go on (default: ${DEFAULT-VALUE}).")
@@ -34,6 +35,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--rate", defaultValue = "20000", description = "Events per second (default: ${DEFAULT-VALUE}).")
     int rate;
+
+    @Option(names = "--ui", description = "Keep the receiver and three slow senders running until Ctrl-C: open the"
+            + " printed console URL, watch the events arrive, send a message; the sender prints it.")
+    boolean ui;
 
     private final Map<String, AtomicLong> confirmed = new ConcurrentHashMap<>();
     /** Each sender's stdout reader, joined after a kill so that every line it wrote is counted. */
@@ -48,8 +53,13 @@ final class DemoCommand implements Callable<Integer> {
         Path out = dir.resolve("received.txt");
         Path spool = dir.resolve("spool");
         System.err.println("wssink demo: working in " + dir);
+        if (ui) {
+            return watch(out, dir);
+        }
         long start = System.nanoTime();
-        ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+        ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).ui(true).build());
+        System.err.println("wssink demo: console on " + receiver.consoleUrl() + " (a new one after each receiver"
+                + " restart, on the same port)");
         int port = receiver.port();
         String url = receiver.url();
         long connections = 0;
@@ -71,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
                         case 1 -> {
                             connections += receiver.connections();
                             receiver.close();
-                            receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).build());
+                            receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).port(port).ui(true).build());
                             receiverRestarts++;
                         }
                         default -> {
@@ -100,6 +110,48 @@ final class DemoCommand implements Callable<Integer> {
         receiver.close();
         double elapsed = (System.nanoTime() - start) / 1e9;
         return summary(out, duplicates, connections, elapsed);
+    }
+
+    /**
+     * --ui: a receiver with its console and three slow senders (each its own stream), until Ctrl-C; each sender
+     * prints the messages it gets, and so does this command, tagged with the sender's name.
+     */
+    private int watch(Path out, Path dir) throws Exception {
+        ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).ui(true).build());
+        Map<String, Process> senders = new ConcurrentHashMap<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            senders.values().forEach(p -> p.toHandle().destroyForcibly());
+            try {
+                receiver.close();
+            } catch (IOException e) {
+                System.err.println("wssink demo: closing the receiver: " + e.getMessage());
+            }
+        }, "wssink-demo-stop"));
+        String[][] jobs = {{"backup", "2"}, {"build", "5"}, {"crawler", "1"}};
+        for (String[] job : jobs) {
+            Process p = ChildProcess.wssink("demo-sender", "--url", receiver.url(), "--spool",
+                    dir.resolve(job[0]).toString(), "--tag", job[0], "--rate", job[1], "--print-messages").start();
+            senders.put(job[0], p);
+            DaemonThreads.newThread("demo-" + job[0] + "-out", () -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        if (line.startsWith("M ")) {
+                            System.out.println(job[0] + " received: " + line.substring(2));
+                            System.out.flush();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the sender ended
+                }
+            }).start();
+        }
+        System.out.println("console on " + receiver.consoleUrl());
+        System.out.println("senders backup (2 events/s), build (5/s) and crawler (1/s) are running; send them a"
+                + " message from the page. Ctrl-C stops.");
+        System.out.flush();
+        new CountDownLatch(1).await(); // until a signal
+        return ExitCodes.OK;
     }
 
     private static Spool openForStats(Path spool) throws InterruptedException {

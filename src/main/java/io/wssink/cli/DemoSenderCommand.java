@@ -27,11 +27,14 @@ final class DemoSenderCommand implements Callable<Integer> {
     int rate;
     @Option(names = "--drain", description = "write nothing; exit once the spool is delivered")
     boolean drain;
+    @Option(names = "--print-messages", description = "print each message from the receiver as a line \"M message\"")
+    boolean printMessages;
 
     @Override
     public Integer call() throws Exception {
         try (WebSocketSink sink = WebSocketSink.builder().url(url).spool(spool)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build()) {
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+                .onMessage(printMessages ? m -> SendCommand.print("M ", m) : null).build()) {
             if (drain) {
                 long last = sink.status().spool().lastId();
                 if (last != Spool.NONE) {

@@ -3,6 +3,7 @@ package io.wssink.cli;
 import io.wssink.WebSocketSink;
 import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.protocol.InboundMessage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
+        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Each message from the receiver goes to stdout, one per line, as it arrives: text as is, binary (and text holding a line break or starting with base64:) as base64: and the bytes in base64. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
         footer = ExitCodes.HELP)
 final class SendCommand implements Callable<Integer> {
     @Mixin
@@ -42,7 +44,7 @@ final class SendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int maxEventBytes = options.maxEventBytes();
-        WebSocketSink sink = options.builder().build();
+        WebSocketSink sink = options.builder().onMessage(SendCommand::print).build();
         AtomicBoolean finished = new AtomicBoolean();
         Thread onSignal = new Thread(() -> {
             if (finished.get()) {
@@ -74,6 +76,30 @@ final class SendCommand implements Callable<Integer> {
             sink.close();
         }
     }
+
+    /**
+     * Writes a message from the receiver to stdout as one line, flushed at once so that a pipeline reacts to it: text
+     * as is; binary, and text that would not read back as itself (a line break in it, or the prefix), as
+     * {@code base64:} and the bytes in standard base64. Runs on the sink's message thread, one message at a time.
+     */
+    static void print(InboundMessage message) {
+        print("", message);
+    }
+
+    /** As {@link #print(InboundMessage)}, after {@code prefix}. */
+    static void print(String prefix, InboundMessage message) {
+        String line = message.isText() ? message.text() : null;
+        if (line == null || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0 || line.startsWith(BASE64)) {
+            line = BASE64 + Base64.getEncoder().encodeToString(message.data());
+        }
+        byte[] bytes = (prefix + line + "\n").getBytes(StandardCharsets.UTF_8); // UTF-8 whatever the locale says
+        synchronized (System.out) {
+            System.out.write(bytes, 0, bytes.length);
+            System.out.flush();
+        }
+    }
+
+    static final String BASE64 = "base64:";
 
     /**
      * Spools a line per event (ended by LF, CR or CRLF, as BufferedReader reads them), holding at most

@@ -89,6 +89,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Close a connection silent this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
+    @Option(names = "--ui", description = "Serve the live console on the same port: a page at / to watch streams and"
+            + " send messages to their senders, and a JSON API (docs/CONSOLE.md). With a token, they need it too.")
+    boolean ui;
+
     @Override
     public Integer call() throws Exception {
         String bearer = token != null ? token : System.getenv("WSSINK_TOKEN");
@@ -103,7 +107,7 @@ final class ServeCommand implements Callable<Integer> {
                 .fsync(Enums.parse(ReceiverConfig.Fsync.class, fsync, "--fsync"))
                 .token(bearer).tokenFile(tokenFile).maxConnections(maxConnections).maxStreams(maxStreams)
                 .forgetAfter(forgetAfter).maxFrameBytes(maxMessageBytes).maxMessageBytes(maxMessageBytes)
-                .handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout).ssl(ssl());
+                .handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout).ssl(ssl()).ui(ui);
         allowOrigins.forEach(b::allowOrigin);
         ReceiverConfig config = b.build();
         if (config.ssl() == null && (bearer != null || tokenFile != null) && !loopback(bind)) {
@@ -119,6 +123,11 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "wssink-serve-stop"));
         System.out.println("listening on " + receiver.url());
+        if (receiver.consoleUrl() != null) {
+            // never the token: the page asks for it
+            System.out.println("console on " + receiver.consoleUrl()
+                    + (bearer != null || tokenFile != null ? " (it asks for the token)" : ""));
+        }
         System.out.flush();
         new CountDownLatch(1).await(); // until a signal
         return ExitCodes.OK;

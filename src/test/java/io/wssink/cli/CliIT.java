@@ -180,6 +180,7 @@ class CliIT {
         assertTrue(r.out().matches("(?s).*\\n  lost\\s+0\\n.*"), r.out());
         assertTrue(r.out().contains("1 connection cuts, 1 receiver restarts, 2 sender kills"), r.out());
         assertTrue(r.out().contains("nothing lost."), r.out());
+        assertTrue(r.err().matches("(?s).*console on http://127\\.0\\.0\\.1:\\d+/.*"), r.err());
     }
 
     @Test

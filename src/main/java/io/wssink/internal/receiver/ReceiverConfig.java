@@ -39,6 +39,7 @@ public final class ReceiverConfig {
     private final Duration ackInterval;
     private final int ackBytes;
     private final boolean ackOnReadComplete;
+    private final boolean ui;
 
     private ReceiverConfig(Builder b) {
         this.bind = b.bind;
@@ -62,6 +63,7 @@ public final class ReceiverConfig {
         this.ackInterval = b.ackInterval;
         this.ackBytes = b.ackBytes;
         this.ackOnReadComplete = b.ackOnReadComplete;
+        this.ui = b.ui;
         if (token != null && token.isBlank()) {
             // an empty WSSINK_TOKEN would otherwise let "Authorization: Bearer " in
             throw new IllegalArgumentException("the token is empty: give a non-empty token, or none to accept anyone");
@@ -116,6 +118,8 @@ public final class ReceiverConfig {
     public int ackBytes() { return ackBytes; }
     /** Also commit and ack when a read burst ends (the socket has nothing more for now); on by default. */
     public boolean ackOnReadComplete() { return ackOnReadComplete; }
+    /** Serve the live console (page, JSON API, messages to streams) on the sinks' port: docs/CONSOLE.md. */
+    public boolean ui() { return ui; }
 
     /**
      * The most memory one connection can hold at once: the HTTP request, one frame, and one reassembled (inflated)
@@ -150,6 +154,7 @@ public final class ReceiverConfig {
         private Duration ackInterval = Duration.ofMillis(100);
         private int ackBytes = 1 << 20;
         private boolean ackOnReadComplete = true;
+        private boolean ui;
 
         private Builder(Path output) {
             this.output = output;
@@ -178,6 +183,7 @@ public final class ReceiverConfig {
         public Builder ackBytes(int v) { ackBytes = v; return this; }
         /** False: ack only every {@link #ackInterval} or {@link #ackBytes} (the behaviour before 2026-11-26). */
         public Builder ackOnReadComplete(boolean v) { ackOnReadComplete = v; return this; }
+        public Builder ui(boolean v) { ui = v; return this; }
 
         public ReceiverConfig build() {
             return new ReceiverConfig(this);

@@ -58,6 +58,17 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
         /** A sink said it skipped events on purpose, not yet reported for its stream. */
         void gapNotice(String stream, GapNotice notice);
+        /** A wssink.v1 connection took {@code stream}, of which the store holds up to {@code highest} (--ui). */
+        default void streamConnected(String stream, Channel channel, long highest) {
+        }
+
+        /** The store accepted a frame of {@code stream}'s records (--ui). */
+        default void accepted(String stream, ByteBuf frame) {
+        }
+
+        /** The connection of {@code stream} ended (--ui). */
+        default void streamClosed(String stream, Channel channel) {
+        }
     }
 
     private final ReceiverStore store;
@@ -97,6 +108,13 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         super.channelActive(ctx);
     }
 
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (handshakeDeadline != null && !open) {
+            handshakeDeadline.cancel(false); // the console took the connection for its page (--ui)
+        }
+    }
+
     private void startHandshakeDeadline(ChannelHandlerContext ctx) {
         if (handshakeDeadline != null) {
             return;
@@ -126,6 +144,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             ackTimer = ctx.executor().scheduleAtFixedRate(this::ackIfNeeded, every, every, TimeUnit.NANOSECONDS);
             connections.connected(ctx.channel());
             if (ackMode) {
+                connections.streamConnected(stream.id(), ctx.channel(), store.highest(stream));
                 // the resume ack: what this receiver already holds for the stream (0: nothing), once committed
                 commitAndAck();
             }
@@ -236,6 +255,8 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
         if (!ackMode) {
             connections.rawReceived();
+        } else {
+            connections.accepted(stream.id(), data);
         }
         bytesSinceAck += size;
         if (bytesSinceAck >= config.ackBytes()) {
@@ -313,6 +334,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
         if (stream != null) {
             store.release(stream, this);
+            connections.streamClosed(stream.id(), ctx.channel());
         }
         if (ackTimer != null) {
             store.commit(); // nothing else may commit what this connection wrote last; nobody is left to ack it

@@ -1,6 +1,7 @@
 package io.wssink.internal.receiver;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,6 +29,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.wssink.internal.receiver.console.Console;
 import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
@@ -59,6 +61,8 @@ public final class ReferenceReceiver implements AutoCloseable {
     /** Open TCP connections, handshaken or not. */
     private final AtomicInteger open = new AtomicInteger();
     private final TokenFile tokens;
+    /** The live console (--ui), or null. */
+    private final Console console;
     private final Channel server;
 
     private ReferenceReceiver(ReceiverConfig config, FileOpener files) throws IOException {
@@ -67,6 +71,10 @@ public final class ReferenceReceiver implements AutoCloseable {
                 : config.token() != null ? TokenFile.single(config.token()) : null;
         this.store = FileReceiverStore.open(config, files);
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.console = !config.ui() ? null : new Console(tokens == null ? null : authorization -> {
+            TokenFile.Grant grant = tokens.check(authorization);
+            return grant == null ? null : grant::allows;
+        }, config.allowedOrigins(), config.maxStreams());
         ReceiverHandler.Connections events = new ReceiverHandler.Connections() {
             @Override
             public void connected(Channel channel) {
@@ -92,6 +100,27 @@ public final class ReferenceReceiver implements AutoCloseable {
                                 + " spool was full): they will never arrive", stream,
                         Long.toUnsignedString(notice.after()), Long.toUnsignedString(notice.before()));
             }
+
+            @Override
+            public void streamConnected(String stream, Channel channel, long highest) {
+                if (console != null) {
+                    console.connected(stream, channel, highest);
+                }
+            }
+
+            @Override
+            public void accepted(String stream, ByteBuf frame) {
+                if (console != null) {
+                    console.accepted(stream, frame);
+                }
+            }
+
+            @Override
+            public void streamClosed(String stream, Channel channel) {
+                if (console != null) {
+                    console.disconnected(stream, channel);
+                }
+            }
         };
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -112,6 +141,9 @@ public final class ReferenceReceiver implements AutoCloseable {
                         }
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         p.addLast(new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+                        if (console != null) {
+                            p.addLast(console.newHttpHandler());
+                        }
                         p.addLast(new HandshakeGate(tokens, config.allowedOrigins(), config.speaksWssink()));
                         if (config.compression()) {
                             p.addLast(new WebSocketServerCompressionHandler(config.maxMessageBytes()));
@@ -200,6 +232,21 @@ public final class ReferenceReceiver implements AutoCloseable {
     /** Closes every client connection abruptly (no close frame): for tests of reconnects. */
     public void dropConnections() {
         clients.close();
+    }
+
+    /** The live console, or null without {@link ReceiverConfig#ui()}. */
+    public Console console() {
+        return console;
+    }
+
+    /** The console's page, or null without {@link ReceiverConfig#ui()}. */
+    public String consoleUrl() {
+        return console == null ? null : (config.ssl() != null ? "https" : "http") + "://" + hostForUrl() + ":" + port() + "/";
+    }
+
+    private String hostForUrl() {
+        String b = config.bind();
+        return b.contains(":") && !b.startsWith("[") ? "[" + b + "]" : b;
     }
 
     public ReceiverStore store() {

@@ -1,0 +1,132 @@
+package io.wssink.internal.receiver.console;
+
+import io.wssink.WebSocketSink;
+import io.wssink.internal.receiver.ReceiverConfig;
+import io.wssink.internal.receiver.ReferenceReceiver;
+import io.wssink.protocol.InboundMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The console's page in a real browser: events appear as they are written, newest first, and a message typed into
+ * the page reaches the sender's onMessage.
+ */
+class ConsoleBrowserTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+
+    private ChromeDriver browser;
+    private ReferenceReceiver receiver;
+    private final List<WebSocketSink> sinks = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        for (WebSocketSink s : sinks) {
+            s.close();
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+    }
+
+    private WebSocketSink sink(String spool, List<InboundMessage> inbox) {
+        WebSocketSink s = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve(spool))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).onMessage(inbox::add).build();
+        sinks.add(s);
+        return s;
+    }
+
+    @Test
+    void thePageShowsEventsAsTheyAreWrittenAndSendsAMessageToTheSender() throws Exception {
+        browser = Browsers.chromium(Files.createDirectory(tmp.resolve("profile")), 1280, 900);
+        receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt")).ui(true).build());
+        List<InboundMessage> quiet = new CopyOnWriteArrayList<>();
+        WebSocketSink other = sink("other", quiet);
+        other.write("from the other stream");
+        other.acked(other.status().spool().lastId()).get(20, TimeUnit.SECONDS);
+        List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
+        WebSocketSink job = sink("job", inbox);
+        job.write("first event");
+        job.acked(job.status().spool().lastId()).get(20, TimeUnit.SECONDS);
+        String stream = job.status().spool().streamId();
+
+        browser.get(receiver.consoleUrl());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.until(ExpectedConditions.textToBe(By.id("selected"), stream)); // the most recently active stream
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("first event"));
+        assertTrue(browser.getCurrentUrl().endsWith("/?stream=" + stream), browser.getCurrentUrl());
+
+        job.write("second event");
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("second event"));
+        List<WebElement> tail = browser.findElements(By.cssSelector("#tail li"));
+        assertEquals(2, tail.size());
+        assertTrue(tail.get(1).getText().contains("first event"), "newest first");
+        wait.until(d -> d.findElement(By.cssSelector("#streams tr[data-stream='" + stream + "'] td.events"))
+                .getText().equals("2"));
+
+        browser.findElement(By.id("message-input")).sendKeys("stop the job");
+        browser.findElement(By.id("send")).click();
+        await().atMost(WAIT).until(() -> inbox.size() == 1);
+        assertTrue(inbox.get(0).isText());
+        assertEquals("stop the job", inbox.get(0).text());
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li[data-state='written']")));
+        assertTrue(quiet.isEmpty(), "the other stream's sender got nothing");
+
+        String otherStream = other.status().spool().streamId();
+        browser.get(receiver.consoleUrl() + "?stream=" + otherStream);
+        wait.until(ExpectedConditions.textToBe(By.id("selected"), otherStream));
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("from the other stream"));
+    }
+
+    @Test
+    void withATokenThePageAsksForItOnceAndKeepsItOutOfTheAddressBar() throws Exception {
+        browser = Browsers.chromium(Files.createDirectory(tmp.resolve("profile")), 1024, 768);
+        String token = "t0ken-" + System.nanoTime();
+        receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token).ui(true).build());
+        List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
+        WebSocketSink job = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("job"))
+                .header("Authorization", "Bearer " + token).onMessage(inbox::add).build();
+        sinks.add(job);
+        job.write("behind a token");
+        job.acked(job.status().spool().lastId()).get(20, TimeUnit.SECONDS);
+
+        browser.get(receiver.consoleUrl());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        browser.findElement(By.id("token")).sendKeys("wrong");
+        browser.findElement(By.cssSelector("#login button")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("failed")));
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.cssSelector("#login button")).click();
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("behind a token"));
+        assertFalse(browser.getCurrentUrl().contains(token), browser.getCurrentUrl());
+        browser.findElement(By.id("message-input")).sendKeys("authorized");
+        browser.findElement(By.id("send")).click();
+        await().atMost(WAIT).until(() -> inbox.size() == 1);
+        assertEquals("authorized", inbox.get(0).text());
+    }
+
+    private static String firstTail(List<WebElement> items) {
+        return items.isEmpty() ? "" : items.get(0).getText();
+    }
+}

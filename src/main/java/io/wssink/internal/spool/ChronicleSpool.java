@@ -86,6 +86,12 @@ final class ChronicleSpool implements Spool {
     /** Set once by close; an append that finds it set throws. */
     private boolean closed;
 
+    // Any thread: what statsWithoutLock reads besides the shared counters.
+    /** The disk size stats() last measured. */
+    private volatile long lastDiskBytes;
+    /** Cleared first thing by close, so statsWithoutLock stops reading files about to be unmapped. */
+    private volatile boolean openForStats = true;
+
     private ChronicleSpool(SpoolConfig config, Marker marker, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
         this.clock = clock;
@@ -459,7 +465,24 @@ final class ChronicleSpool implements Spool {
                 shareCounts();
             }
             diskBytes = capacity.diskBytes();
+            lastDiskBytes = diskBytes;
         }
+        return statsWith(diskBytes);
+    }
+
+    /**
+     * As {@link #stats()} without the monitor that {@code append} takes, for metrics read often: the byte counts may
+     * miss this process's last (at most 63) appends, and the disk size is the one {@link #stats()} last measured.
+     */
+    @Override
+    public SpoolStats statsWithoutLock() {
+        if (!openForStats) {
+            throw new IllegalStateException("the spool is closed");
+        }
+        return statsWith(lastDiskBytes);
+    }
+
+    private SpoolStats statsWith(long diskBytes) {
         long acked = ackedId();
         long dropped = counters.dropThrough.getVolatileValue();
         long counted = Long.compareUnsigned(dropped, acked) > 0 ? dropped : acked; // not yet applied by the reader
@@ -565,6 +588,7 @@ final class ChronicleSpool implements Spool {
 
     @Override
     public synchronized void close() {
+        openForStats = false;
         if (closed) {
             return;
         }

@@ -119,7 +119,7 @@ public final class WebSocketSink implements Sink {
 
     /**
      * As {@link #status()}, but never takes a lock that {@code write} takes, for figures read often (a metrics
-     * scrape): the spool's byte counts may miss this process's last 63 writes, and {@code diskBytes} is the one
+     * scrape): the spool's byte counts may be off by up to 63 writes for an instant, and {@code diskBytes} is the one
      * {@link #status()} last measured (0 before). Allocates a little (it reads the spool's index), so not for a hot
      * loop either.
      *

@@ -30,6 +30,9 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     SinkOptions options;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--binary", description = "Read length-prefixed binary records instead of lines.")
     boolean binary;
 
@@ -43,6 +46,13 @@ final class SendCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int maxEventBytes = options.maxEventBytes();
         WebSocketSink sink = options.builder().build();
+        MetricsServer endpoint;
+        try {
+            endpoint = metrics.start(sink);
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         AtomicBoolean finished = new AtomicBoolean();
         Thread onSignal = new Thread(() -> {
             if (finished.get()) {
@@ -72,6 +82,9 @@ final class SendCommand implements Callable<Integer> {
                 // the hook runs, and returns at once: finished is set
             }
             sink.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
         }
     }
 

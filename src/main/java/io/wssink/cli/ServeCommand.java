@@ -7,6 +7,7 @@ import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -24,6 +25,9 @@ import java.util.concurrent.CountDownLatch;
                 + " See README, 'Running the receiver in production'.",
         footer = ExitCodes.HELP)
 final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default).")
     int port;
 
@@ -111,6 +115,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "; serve wss:// with --tls-cert and --tls-key");
         }
         ReferenceReceiver receiver = ReferenceReceiver.start(config);
+        try {
+            metrics.start(receiver); // lives as long as the process
+        } catch (RuntimeException e) {
+            receiver.close();
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 receiver.close();

@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
  * <caption>meters</caption>
  * <tr><th>name</th><th>type</th><th>what</th></tr>
  * <tr><td>wssink_spool_backlog_events</td><td>gauge</td><td>events in the spool not yet acknowledged</td></tr>
- * <tr><td>wssink_spool_backlog_bytes</td><td>gauge</td><td>their bytes (may miss the last 63 writes)</td></tr>
+ * <tr><td>wssink_spool_backlog_bytes</td><td>gauge</td><td>their bytes</td></tr>
  * <tr><td>wssink_spool_oldest_unacked_age_seconds</td><td>gauge</td><td>age of the oldest of them, 0 when none</td></tr>
  * <tr><td>wssink_events_appended_total</td><td>counter</td><td>events appended to the spool in its life, by every
  *     process</td></tr>
@@ -61,6 +61,9 @@ public final class WssinkMetrics implements MeterBinder {
     private final Tags tags;
     /** The latest snapshot and when it was taken; any scraping thread replaces it (a race costs one more read). */
     private volatile Snapshot last;
+    /** Set by bindTo, then used by the forwarder thread. */
+    private Counter acked;
+    private Timer latency;
 
     private record Snapshot(SinkStatus status, long takenNanos) {
     }
@@ -94,7 +97,7 @@ public final class WssinkMetrics implements MeterBinder {
                 .tags(tags).register(registry);
         counter(registry, "wssink.events.appended", Tags.empty(), "Events appended to the spool",
                 s -> s.spool().appendedEvents());
-        Counter acked = Counter.builder("wssink.events.acked").tags(tags)
+        acked = Counter.builder("wssink.events.acked").tags(tags)
                 .description("Events sent and acknowledged by the receiver (raw mode: written to the socket)")
                 .register(registry);
         counter(registry, "wssink.events.dropped", Tags.of("reason", "spool_full"),
@@ -109,17 +112,21 @@ public final class WssinkMetrics implements MeterBinder {
                 s -> s.state() == ConnectionState.CONNECTED ? 1 : 0);
         counter(registry, "wssink.reconnects", Tags.empty(), "Connections opened after the first",
                 s -> Math.max(0, s.connections() - 1));
-        Timer latency = Timer.builder("wssink.ack.latency").tags(tags)
+        latency = Timer.builder("wssink.ack.latency").tags(tags)
                 .description("Time from write to the receiver's ack")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry);
-        // forwarder thread: a Counter and a Timer record without allocating
-        sink.addAckListener((id, writtenAtMillis, ackedAtMillis) -> {
-            acked.increment();
-            latency.record(Math.max(0, ackedAtMillis - writtenAtMillis), TimeUnit.MILLISECONDS);
-        });
+        // Micrometer holds a gauge's object weakly: the sink holding this listener keeps the binder alive as long
+        // as itself (without it, `send --metrics-port` read NaN once a GC had run)
+        sink.addAckListener(this::onAck);
+    }
+
+    /** On the forwarder thread: a Counter and a Timer record without allocating. */
+    private void onAck(long id, long writtenAtMillis, long ackedAtMillis) {
+        acked.increment();
+        latency.record(Math.max(0, ackedAtMillis - writtenAtMillis), TimeUnit.MILLISECONDS);
     }
 
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<SinkStatus> f) {

@@ -39,7 +39,8 @@ class WssinkMetricsTest {
              FaultProxy link = new FaultProxy(0);
              WebSocketSink sink = WebSocketSink.builder().url(link.url()).spool(tmp.resolve("spool"))
                      .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
-            WssinkMetrics.bind(sink, registry);
+            WssinkMetrics.bind(sink, registry); // the binder itself is not kept: the meters must not need it kept
+            System.gc();
             String stream = "stream=\"" + sink.streamId() + "\"";
             for (int i = 0; i < 100; i++) {
                 sink.write("event-" + i);

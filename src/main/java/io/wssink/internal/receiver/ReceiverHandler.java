@@ -51,6 +51,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private final ReceiverStore store;
     private final ReceiverConfig config;
     private final Connections connections;
+    private final ReceiverMeters meters;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> handshakeDeadline;
     private ScheduledFuture<?> ackTimer;
@@ -64,9 +65,14 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private boolean committing;
 
     ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections) {
+        this(store, config, connections, new ReceiverMeters());
+    }
+
+    ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections, ReceiverMeters meters) {
         this.store = store;
         this.config = config;
         this.connections = connections;
+        this.meters = meters;
     }
 
     @Override
@@ -138,6 +144,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             close(ctx, WebSocketCloseStatus.POLICY_VIOLATION, "too many streams; retry later");
             return false;
         }
+        meters.streamConnected(); // undone in channelInactive, as is the claim
         Object previous = store.claim(stream, this);
         if (previous instanceof ReceiverHandler older && older != this) {
             connections.replaced();
@@ -230,6 +237,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             if (open && upTo != lastAcked) {
                 lastAcked = upTo;
                 ctx.writeAndFlush(new TextWebSocketFrame(Acks.format(upTo)));
+                meters.ackSent();
             }
             if (bytesSinceAck >= config.ackBytes()) {
                 ackIfNeeded();
@@ -264,6 +272,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
         if (stream != null) {
             store.release(stream, this);
+            meters.streamDisconnected();
         }
         if (ackTimer != null) {
             store.commit(); // nothing else may commit what this connection wrote last; nobody is left to ack it

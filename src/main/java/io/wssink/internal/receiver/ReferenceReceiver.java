@@ -55,12 +55,15 @@ public final class ReferenceReceiver implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final TokenFile tokens;
     private final Channel server;
+    private final ReceiverMeters meters = new ReceiverMeters();
 
     private ReferenceReceiver(ReceiverConfig config, FileOpener files) throws IOException {
         this.config = config;
         this.tokens = config.tokenFile() != null ? TokenFile.read(config.tokenFile())
                 : config.token() != null ? TokenFile.single(config.token()) : null;
-        this.store = FileReceiverStore.open(config, files);
+        FileReceiverStore fileStore = FileReceiverStore.open(config, files);
+        fileStore.meters(meters);
+        this.store = fileStore;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ReceiverHandler.Connections events = new ReceiverHandler.Connections() {
             @Override
@@ -112,7 +115,7 @@ public final class ReferenceReceiver implements AutoCloseable {
                                 .handleCloseFrames(false)
                                 .build()));
                         p.addLast(new WebSocketFrameAggregator(config.maxMessageBytes()));
-                        p.addLast(new ReceiverHandler(store, config, events));
+                        p.addLast(new ReceiverHandler(store, config, events, meters));
                     }
                 });
         try {
@@ -190,6 +193,16 @@ public final class ReferenceReceiver implements AutoCloseable {
 
     public ReceiverStore store() {
         return store;
+    }
+
+    /** Listening, and its output takes writes (it was not closed, nor broken by a write it could not roll back). */
+    public boolean isHealthy() {
+        return server.isActive() && !(store instanceof FileReceiverStore f && f.isDead());
+    }
+
+    /** What operators watch: streams, records, bytes, duplicates, acks, fsync times. */
+    public ReceiverMeters meters() {
+        return meters;
     }
 
     /** Handshakes completed. */

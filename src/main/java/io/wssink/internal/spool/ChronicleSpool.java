@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -41,6 +43,15 @@ final class ChronicleSpool implements Spool {
 
     private static final Logger log = LoggerFactory.getLogger(ChronicleSpool.class);
     private static final int COUNTER_BATCH = 64;
+    private static final VarHandle UNSHARED_BYTES;
+
+    static {
+        try {
+            UNSHARED_BYTES = MethodHandles.lookup().findVarHandle(ChronicleSpool.class, "unsharedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     // Set once by the constructor, then read by any thread.
     private final SpoolConfig config;
@@ -76,6 +87,7 @@ final class ChronicleSpool implements Spool {
      * append costs more than the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and
      * by stats and close. (The count of events is read from the queue itself: exact even when a process is killed.) */
     private long unsharedEvents;
+    /** Also read, without the monitor, by statsWithoutLock (through UNSHARED_BYTES). */
     private long unsharedBytes;
     /** Appends made through this instance; tells a text append whether others used the encoder while it waited. */
     private long appendCount;
@@ -472,7 +484,7 @@ final class ChronicleSpool implements Spool {
 
     /**
      * As {@link #stats()} without the monitor that {@code append} takes, for metrics read often: the byte counts may
-     * miss this process's last (at most 63) appends, and the disk size is the one {@link #stats()} last measured.
+     * be off by one batch (63 appends) for an instant, and the disk size is the one {@link #stats()} last measured.
      */
     @Override
     public SpoolStats statsWithoutLock() {
@@ -501,7 +513,9 @@ final class ChronicleSpool implements Spool {
                 }
             }
         }
-        long appendedBytes = counters.appendedBytes.getVolatileValue();
+        // this process's bytes not yet shared: 0 after stats() shared them; read racily by statsWithoutLock, whose
+        // figure may then be off by one batch for an instant (a gauge, not a ledger)
+        long appendedBytes = counters.appendedBytes.getVolatileValue() + (long) UNSHARED_BYTES.getOpaque(this);
         long appendedEvents = counters.retiredEvents.getVolatileValue() + (last == -1 ? 0 : eventsInFiles(last));
         return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),

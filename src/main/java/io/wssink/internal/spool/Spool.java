@@ -59,8 +59,8 @@ public interface Spool extends AutoCloseable {
 
     /**
      * As {@link #stats()}, but never takes a lock that {@code append} takes, for figures read often (metrics): the
-     * byte counts may miss this process's last appends (at most 63) and {@code diskBytes} is the one {@link #stats()}
-     * last measured (0 before). Allocates (a tailer), so not for a hot path either.
+     * byte counts may be off by one batch of appends (at most 63) for an instant, and {@code diskBytes} is the one
+     * {@link #stats()} last measured (0 before). Allocates (a tailer), so not for a hot path either.
      *
      * @throws IllegalStateException once the spool is closed
      */

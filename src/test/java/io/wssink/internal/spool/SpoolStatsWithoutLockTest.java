@@ -40,6 +40,8 @@ class SpoolStatsWithoutLockTest {
                 SpoolStats stats = CompletableFuture.supplyAsync(spool::statsWithoutLock).get(10, TimeUnit.SECONDS);
                 assertEquals(10, stats.backlogEvents());
                 assertEquals(10, stats.appendedEvents());
+                // fewer appends than a counter batch: their bytes are still this process's own, and count
+                assertEquals(10L * (RecordCodec.HEADER_BYTES + "event-0".length()), stats.backlogBytes());
             } finally {
                 release.countDown();
                 holder.join(10_000);

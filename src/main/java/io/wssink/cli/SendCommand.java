@@ -39,7 +39,7 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Keep forwarding after stdin ends, until interrupted.")
     boolean follow;
 
-    @Option(names = "--timeout", description = "Longest wait for acks once stdin ended, ISO-8601 (default: none).")
+    @Option(names = "--timeout", description = "Longest wait for acks once stdin ended, e.g. 30s or PT30S (default: none).")
     Duration timeout;
 
     @Override

@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
     int maxStreams;
 
     @Option(names = "--forget-after", defaultValue = "P30D", description = "Forget a stream (its dedupe state too)"
-            + " with no connection for this long, ISO-8601, when room is needed (default: ${DEFAULT-VALUE}).")
+            + " with no connection for this long, when room is needed (default: ${DEFAULT-VALUE}).")
     Duration forgetAfter;
 
     @Option(names = "--max-message-bytes", defaultValue = "2097152", description = "Largest frame and message, after"
@@ -86,11 +86,11 @@ final class ServeCommand implements Callable<Integer> {
     int maxMessageBytes;
 
     @Option(names = "--handshake-timeout", defaultValue = "PT10S",
-            description = "From accept to the end of the handshake, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "From accept to the end of the handshake (default: ${DEFAULT-VALUE}).")
     Duration handshakeTimeout;
 
     @Option(names = "--idle-timeout", defaultValue = "PT60S",
-            description = "Close a connection silent this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "Close a connection silent this long (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
     @Override

@@ -71,7 +71,9 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         }
         if (!names.isEmpty()) {
             List<String> footer = new ArrayList<>(List.of(spec.usageMessage().footer()));
-            footer.add("");
+            if (footer.isEmpty() || !footer.get(footer.size() - 1).endsWith("%n")) {
+                footer.add(""); // a blank line before this part (ExitCodes.HELP ends with one)
+            }
             footer.add("Every option may come from the environment: WSSINK_ and its name in capitals,");
             footer.add("'-' as '_'. The command line (@FILE's arguments included) wins over the");
             footer.add("environment, the environment over the default.");

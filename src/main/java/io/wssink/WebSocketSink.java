@@ -119,6 +119,37 @@ public final class WebSocketSink implements Sink {
                 s.protocolErrors(), s.lastError(), spool.stats());
     }
 
+    /**
+     * As {@link #status()}, but never takes a lock that {@code write} takes, for figures read often (a metrics
+     * scrape): the spool's byte counts may be off by up to 63 writes for an instant, and {@code diskBytes} is the one
+     * {@link #status()} last measured (0 before). Allocates a little (it reads the spool's index), so not for a hot
+     * loop either.
+     *
+     * @throws IllegalStateException once the sink is closed
+     */
+    public SinkStatus quickStatus() {
+        ForwarderStatus s = forwarder.status();
+        return new SinkStatus(s.state(), s.mode(), s.rawFallback(), s.url(), s.connections(), s.failedAttempts(),
+                s.protocolErrors(), s.lastError(), spool.statsWithoutLock());
+    }
+
+    /**
+     * Adds a listener that hears of each event sent from now on once its ack arrives (see {@link AckListener}).
+     * Listeners cannot be removed; they live as long as the sink.
+     */
+    public void addAckListener(AckListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        forwarder.addAckObserver(listener::acked);
+    }
+
+    /**
+     * Whether the sink still forwards: false once closed, or if its forwarder thread ended on an error it could not
+     * recover from (logged; the spool keeps every event for the next start).
+     */
+    public boolean isForwarding() {
+        return !closed && forwarder.isAlive();
+    }
+
     /** The stream id: a UUID that names this spool to receivers. */
     public String streamId() {
         return spool.streamId();

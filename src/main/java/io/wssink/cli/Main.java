@@ -5,6 +5,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
+import java.time.Duration;
+import java.util.Map;
+
 /** {@code wssink}: the command line. Logs go to stderr, data to stdout. */
 @Command(name = "wssink", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Forwards streams of events to a WebSocket endpoint through a crash-safe spool.",
@@ -22,8 +25,13 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
+        return run(System.getenv(), args);
+    }
+
+    /** As {@link #run(String...)}, with {@code env} in place of the process's environment. */
+    static int run(Map<String, String> env, String... args) {
         ChronicleSettings.apply();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = commandLine(env);
         cli.setExecutionStrategy(parsed -> {
             Main main = parsed.asCommandLineList().get(0).getCommand();
             if (main.verbose) {
@@ -53,6 +61,18 @@ public final class Main implements Runnable {
             return ExitCodes.FAILED;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The command tree with what every command shares, options added later included: durations as operators write
+     * them ({@link Durations}) and values from the environment ({@link EnvironmentDefaults}). picocli expands
+     * {@code @FILE} arguments (one or more arguments a line) by itself.
+     */
+    static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.registerConverter(Duration.class, new Durations());
+        EnvironmentDefaults.install(cli, env);
+        return cli;
     }
 
     @Override

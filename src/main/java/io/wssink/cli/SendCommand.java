@@ -32,19 +32,29 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     SinkOptions options;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--binary", description = "Read length-prefixed binary records instead of lines.")
     boolean binary;
 
     @Option(names = "--follow", description = "Keep forwarding after stdin ends, until interrupted.")
     boolean follow;
 
-    @Option(names = "--timeout", description = "Longest wait for acks once stdin ended, ISO-8601 (default: none).")
+    @Option(names = "--timeout", description = "Longest wait for acks once stdin ended, e.g. 30s or PT30S (default: none).")
     Duration timeout;
 
     @Override
     public Integer call() throws Exception {
         int maxEventBytes = options.maxEventBytes();
         WebSocketSink sink = options.builder().onMessage(SendCommand::print).build();
+        MetricsServer endpoint;
+        try {
+            endpoint = metrics.start(sink);
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         AtomicBoolean finished = new AtomicBoolean();
         Thread onSignal = new Thread(() -> {
             if (finished.get()) {
@@ -74,6 +84,9 @@ final class SendCommand implements Callable<Integer> {
                 // the hook runs, and returns at once: finished is set
             }
             sink.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -24,6 +25,9 @@ import java.util.concurrent.CountDownLatch;
                 + " See README, 'Running the receiver in production'.",
         footer = ExitCodes.HELP)
 final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default).")
     int port;
 
@@ -74,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
     int maxStreams;
 
     @Option(names = "--forget-after", defaultValue = "P30D", description = "Forget a stream (its dedupe state too)"
-            + " with no connection for this long, ISO-8601, when room is needed (default: ${DEFAULT-VALUE}).")
+            + " with no connection for this long, when room is needed (default: ${DEFAULT-VALUE}).")
     Duration forgetAfter;
 
     @Option(names = "--max-message-bytes", defaultValue = "2097152", description = "Largest frame and message, after"
@@ -82,11 +86,11 @@ final class ServeCommand implements Callable<Integer> {
     int maxMessageBytes;
 
     @Option(names = "--handshake-timeout", defaultValue = "PT10S",
-            description = "From accept to the end of the handshake, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "From accept to the end of the handshake (default: ${DEFAULT-VALUE}).")
     Duration handshakeTimeout;
 
     @Option(names = "--idle-timeout", defaultValue = "PT60S",
-            description = "Close a connection silent this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "Close a connection silent this long (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
     @Option(names = "--ui", description = "Serve the live console on the same port: a page at / to watch streams and"
@@ -115,6 +119,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "; serve wss:// with --tls-cert and --tls-key");
         }
         ReferenceReceiver receiver = ReferenceReceiver.start(config);
+        try {
+            metrics.start(receiver); // lives as long as the process
+        } catch (RuntimeException e) {
+            receiver.close();
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 receiver.close();

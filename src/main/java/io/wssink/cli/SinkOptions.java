@@ -76,22 +76,22 @@ final class SinkOptions {
     Duration maxEventAge;
 
     @Option(names = "--drain-timeout", defaultValue = "PT5S",
-            description = "How long close waits for acks, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "How long close waits for acks (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
     @Option(names = "--compression", description = "permessage-deflate.")
     boolean compression;
 
     @Option(names = "--ping-interval", defaultValue = "PT10S",
-            description = "A ping every interval, whatever is sent, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "A ping every interval, whatever is sent (default: ${DEFAULT-VALUE}).")
     Duration pingInterval;
 
     @Option(names = "--ping-timeout", defaultValue = "PT10S",
-            description = "Close a link when nothing answers a ping within this, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "Close a link when nothing answers a ping within this (default: ${DEFAULT-VALUE}).")
     Duration pingTimeout;
 
     @Option(names = "--backoff-initial", defaultValue = "PT0.1S",
-            description = "First wait after a failed attempt, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "First wait after a failed attempt (default: ${DEFAULT-VALUE}).")
     Duration backoffInitial;
 
     @Option(names = "--backoff-max", defaultValue = "PT30S",

@@ -18,6 +18,7 @@ import io.wssink.spool.SpoolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,10 +60,14 @@ public final class Forwarder {
     private final InboundQueue messages;
     private final DeliveryTracker delivery = new DeliveryTracker();
     private final StatusBoard status = new StatusBoard();
+    /** Added to by any thread (rarely: a metrics binder), read by the forwarder thread at each record and ack. */
+    private volatile AckObserver[] ackObservers = new AckObserver[0];
 
     // the runner's thread only (then the closing thread, once ended is complete)
     private final Reconnector connections;
     private final SpoolRecord record = new SpoolRecord();
+    /** When each record in flight was written; kept only while someone observes acks. */
+    private final InFlightTimes inFlight = new InFlightTimes();
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
     /**
@@ -129,6 +134,22 @@ public final class Forwarder {
 
     public ForwarderStatus status() {
         return status.snapshot();
+    }
+
+    /**
+     * Calls {@code observer} on the forwarder thread once for each event sent from now on that the peer acknowledges
+     * (in raw mode: that was written to the socket), with the time it was written; it must return at once.
+     */
+    public synchronized void addAckObserver(AckObserver observer) {
+        AckObserver[] now = ackObservers;
+        AckObserver[] more = Arrays.copyOf(now, now.length + 1);
+        more[now.length] = observer;
+        ackObservers = more;
+    }
+
+    /** Whether the forwarder still takes turns: false once closing, or after an error it could not recover from. */
+    public boolean isAlive() {
+        return !stopping && !ended.isDone();
     }
 
     /**
@@ -289,6 +310,7 @@ public final class Forwarder {
         }
         connections.internalError(text);
         pendingRecord = false;
+        inFlight.clear();
         try {
             reader.rewind();
         } catch (RuntimeException again) {
@@ -369,6 +391,7 @@ public final class Forwarder {
     private void onClosed(Failure failure) {
         connections.onClosed(failure, delivery.peerAck(), stopping);
         pendingRecord = false;
+        inFlight.clear();
         reader.rewind();
     }
 
@@ -406,6 +429,9 @@ public final class Forwarder {
             return false;
         }
         delivery.sent(record.id());
+        if (ackObservers.length > 0) {
+            inFlight.add(record.id(), record.timestampMillis());
+        }
         pendingRecord = false;
         return true;
     }
@@ -414,6 +440,9 @@ public final class Forwarder {
     private int applyDelivery() {
         int work = 0;
         long target = delivery.peerAck();
+        if (!inFlight.isEmpty()) {
+            inFlight.ackThrough(target, System.currentTimeMillis(), ackObservers);
+        }
         if (Long.compareUnsigned(target, reader.ackedId()) > 0
                 && Long.compareUnsigned(target, reader.lastReadId()) <= 0) {
             reader.ack(target);

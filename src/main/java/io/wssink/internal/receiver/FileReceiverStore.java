@@ -106,6 +106,8 @@ public final class FileReceiverStore implements ReceiverStore {
     private Snapshot durable;
     private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
     private boolean closed;
+    /** Set once by the receiver before it listens; counted into under this lock and by the committer thread. */
+    private volatile ReceiverMeters meters = new ReceiverMeters();
 
     // owned by the committer thread
     /** The state file was renamed into place but the directory not yet forced: it may already be the new one. */
@@ -316,9 +318,11 @@ public final class FileReceiverStore implements ReceiverStore {
             records++;
             if (Long.compareUnsigned(id, stream.highest) <= 0) {
                 duplicates++;
+                meters.duplicate();
                 return;
             }
             try {
+                meters.received(payload.readableBytes());
                 write(payload);
                 stream.highest = id;
             } catch (IOException e) {
@@ -340,6 +344,7 @@ public final class FileReceiverStore implements ReceiverStore {
         }
         records++;
         try {
+            meters.received(payload.readableBytes());
             write(payload);
         } catch (IOException e) {
             throw failWrite(e);
@@ -456,10 +461,14 @@ public final class FileReceiverStore implements ReceiverStore {
             }
         }
         try {
+            long start = System.nanoTime();
             if (fsync) {
                 out.force(false);
             }
             writeState(s);
+            if (fsync) {
+                meters.fsynced(System.nanoTime() - start);
+            }
         } catch (IOException e) {
             synchronized (this) {
                 logFailure("commit", e);
@@ -548,6 +557,16 @@ public final class FileReceiverStore implements ReceiverStore {
     @Override
     public synchronized long records() {
         return records;
+    }
+
+    /** Closed, or a failed write could not be rolled back: nothing is accepted until restarted. */
+    public synchronized boolean isDead() {
+        return dead || closed;
+    }
+
+    /** Counts into {@code m} from now on: for the receiver that owns this store, before it listens. */
+    public void meters(ReceiverMeters m) {
+        meters = m;
     }
 
     @Override

@@ -74,6 +74,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private final ReceiverStore store;
     private final ReceiverConfig config;
     private final Connections connections;
+    private final ReceiverMeters meters;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> handshakeDeadline;
     private ScheduledFuture<?> ackTimer;
@@ -89,9 +90,14 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private boolean ackAfterCommit;
 
     ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections) {
+        this(store, config, connections, new ReceiverMeters());
+    }
+
+    ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections, ReceiverMeters meters) {
         this.store = store;
         this.config = config;
         this.connections = connections;
+        this.meters = meters;
     }
 
     @Override
@@ -171,6 +177,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             close(ctx, WebSocketCloseStatus.POLICY_VIOLATION, "too many streams; retry later");
             return false;
         }
+        meters.streamConnected(); // undone in channelInactive, as is the claim
         Object previous = store.claim(stream, this);
         if (previous instanceof ReceiverHandler older && older != this) {
             connections.replaced();
@@ -298,6 +305,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             if (open && upTo != lastAcked) {
                 lastAcked = upTo;
                 ctx.writeAndFlush(new TextWebSocketFrame(Acks.format(upTo)));
+                meters.ackSent();
             }
             boolean burstEnded = ackAfterCommit;
             ackAfterCommit = false;
@@ -335,6 +343,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         if (stream != null) {
             store.release(stream, this);
             connections.streamClosed(stream.id(), ctx.channel());
+            meters.streamDisconnected();
         }
         if (ackTimer != null) {
             store.commit(); // nothing else may commit what this connection wrote last; nobody is left to ack it

@@ -64,12 +64,15 @@ public final class ReferenceReceiver implements AutoCloseable {
     /** The live console (--ui), or null. */
     private final Console console;
     private final Channel server;
+    private final ReceiverMeters meters = new ReceiverMeters();
 
     private ReferenceReceiver(ReceiverConfig config, FileOpener files) throws IOException {
         this.config = config;
         this.tokens = config.tokenFile() != null ? TokenFile.read(config.tokenFile())
                 : config.token() != null ? TokenFile.single(config.token()) : null;
-        this.store = FileReceiverStore.open(config, files);
+        FileReceiverStore fileStore = FileReceiverStore.open(config, files);
+        fileStore.meters(meters);
+        this.store = fileStore;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.console = !config.ui() ? null : new Console(tokens == null ? null : authorization -> {
             TokenFile.Grant grant = tokens.check(authorization);
@@ -158,7 +161,7 @@ public final class ReferenceReceiver implements AutoCloseable {
                                 .handleCloseFrames(false)
                                 .build()));
                         p.addLast(new WebSocketFrameAggregator(config.maxMessageBytes()));
-                        p.addLast(new ReceiverHandler(store, config, events));
+                        p.addLast(new ReceiverHandler(store, config, events, meters));
                     }
                 });
         try {
@@ -251,6 +254,16 @@ public final class ReferenceReceiver implements AutoCloseable {
 
     public ReceiverStore store() {
         return store;
+    }
+
+    /** Listening, and its output takes writes (it was not closed, nor broken by a write it could not roll back). */
+    public boolean isHealthy() {
+        return server.isActive() && !(store instanceof FileReceiverStore f && f.isDead());
+    }
+
+    /** What operators watch: streams, records, bytes, duplicates, acks, fsync times. */
+    public ReceiverMeters meters() {
+        return meters;
     }
 
     /** Handshakes completed. */

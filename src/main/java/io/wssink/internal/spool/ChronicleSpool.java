@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -42,6 +44,15 @@ final class ChronicleSpool implements Spool {
 
     private static final Logger log = LoggerFactory.getLogger(ChronicleSpool.class);
     private static final int COUNTER_BATCH = 64;
+    private static final VarHandle UNSHARED_BYTES;
+
+    static {
+        try {
+            UNSHARED_BYTES = MethodHandles.lookup().findVarHandle(ChronicleSpool.class, "unsharedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     // Set once by the constructor, then read by any thread.
     private final SpoolConfig config;
@@ -77,6 +88,7 @@ final class ChronicleSpool implements Spool {
      * append costs more than the rest of the bookkeeping, so they are added every {@link #COUNTER_BATCH} appends, and
      * by stats and close. (The count of events is read from the queue itself: exact even when a process is killed.) */
     private long unsharedEvents;
+    /** Also read, without the monitor, by statsWithoutLock (through UNSHARED_BYTES). */
     private long unsharedBytes;
     /** Appends made through this instance; tells a text append whether others used the encoder while it waited. */
     private long appendCount;
@@ -86,6 +98,12 @@ final class ChronicleSpool implements Spool {
     private Path openMark;
     /** Set once by close; an append that finds it set throws. */
     private boolean closed;
+
+    // Any thread: what statsWithoutLock reads besides the shared counters.
+    /** The disk size stats() last measured. */
+    private volatile long lastDiskBytes;
+    /** Cleared first thing by close, so statsWithoutLock stops reading files about to be unmapped. */
+    private volatile boolean openForStats = true;
 
     private ChronicleSpool(SpoolConfig config, Marker marker, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
@@ -460,7 +478,24 @@ final class ChronicleSpool implements Spool {
                 shareCounts();
             }
             diskBytes = capacity.diskBytes();
+            lastDiskBytes = diskBytes;
         }
+        return statsWith(diskBytes);
+    }
+
+    /**
+     * As {@link #stats()} without the monitor that {@code append} takes, for metrics read often: the byte counts may
+     * be off by one batch (63 appends) for an instant, and the disk size is the one {@link #stats()} last measured.
+     */
+    @Override
+    public SpoolStats statsWithoutLock() {
+        if (!openForStats) {
+            throw new IllegalStateException("the spool is closed");
+        }
+        return statsWith(lastDiskBytes);
+    }
+
+    private SpoolStats statsWith(long diskBytes) {
         long acked = ackedId();
         long dropped = counters.dropThrough.getVolatileValue();
         long counted = Long.compareUnsigned(dropped, acked) > 0 ? dropped : acked; // not yet applied by the reader
@@ -479,7 +514,9 @@ final class ChronicleSpool implements Spool {
                 }
             }
         }
-        long appendedBytes = counters.appendedBytes.getVolatileValue();
+        // this process's bytes not yet shared: 0 after stats() shared them; read racily by statsWithoutLock, whose
+        // figure may then be off by one batch for an instant (a gauge, not a ledger)
+        long appendedBytes = counters.appendedBytes.getVolatileValue() + (long) UNSHARED_BYTES.getOpaque(this);
         long appendedEvents = appendedEvents();
         return new SpoolStats(streamId, appendedEvents, appendedBytes, acked, last == -1
                 ? NONE : last, backlog, backlog == 0 ? 0 : Math.max(0, appendedBytes - counters.ackedBytes.getVolatileValue()),
@@ -587,6 +624,7 @@ final class ChronicleSpool implements Spool {
 
     @Override
     public synchronized void close() {
+        openForStats = false;
         if (closed) {
             return;
         }

@@ -58,6 +58,15 @@ public interface Spool extends AutoCloseable {
     SpoolStats stats();
 
     /**
+     * As {@link #stats()}, but never takes a lock that {@code append} takes, for figures read often (metrics): the
+     * byte counts may be off by one batch of appends (at most 63) for an instant, and {@code diskBytes} is the one
+     * {@link #stats()} last measured (0 before). Allocates (a tailer), so not for a hot path either.
+     *
+     * @throws IllegalStateException once the spool is closed
+     */
+    SpoolStats statsWithoutLock();
+
+    /**
      * Whether event {@code id} was found damaged when it was read (it failed its CRC32C or its layout check) and was
      * quarantined: it will never be delivered, and the cursor moves over it. Any thread; cheap when nothing is
      * quarantined.

@@ -58,6 +58,16 @@ public interface ReceiverStore extends AutoCloseable {
     /** Makes {@code owner} the stream's only writer; returns the previous owner, or null. */
     Object claim(Stream stream, Object owner);
 
+    /**
+     * Starts {@code owner}'s use of the stream it claimed; the resume ack waits for it. A store that must read the
+     * stream's state from elsewhere (a topic) does it here, off the caller's thread; frames accepted meanwhile wait
+     * in the store and are deduped once the state is known. Fails when the stream cannot be used: close without
+     * acking. By default there is nothing to wait for.
+     */
+    default CompletableFuture<Void> open(Stream stream, Object owner) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Ends {@code owner}'s ownership, if it still has it; the stream's idle time starts now. */
     void release(Stream stream, Object owner);
 
@@ -85,6 +95,14 @@ public interface ReceiverStore extends AutoCloseable {
 
     /** Completes once everything accepted so far is durable; fails if a write or the commit failed. */
     CompletableFuture<Void> commit();
+
+    /**
+     * Completes once everything accepted for {@code stream} so far, and its highest id, is durable; a store that
+     * commits per stream (a transaction each) overrides this. By default, {@link #commit()}.
+     */
+    default CompletableFuture<Void> commit(Stream stream) {
+        return commit();
+    }
 
     /** Records received, including duplicates. */
     long records();

@@ -1,0 +1,282 @@
+package io.wssink.internal.receiver;
+
+import io.wssink.WebSocketSink;
+import io.wssink.cli.Main;
+import io.wssink.internal.receiver.KafkaReceiverStore.Guarantee;
+import io.wssink.testing.ChildJvm;
+import io.wssink.testing.KafkaBroker;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Kafka receiver store against a real single-node KRaft broker (one for the whole class: starting one costs about
+ * ten seconds of a shared core). Every test reads its topic back with a {@code read_committed} consumer and checks
+ * that each stream holds each of its events once, in order ({@link #assertEachOnceInOrder}).
+ */
+class KafkaReceiverIT {
+    @TempDir
+    static Path brokerDir;
+    @TempDir
+    Path tmp;
+
+    private static KafkaBroker broker;
+    /** Children, receivers and sinks of the running test, closed after it, last opened first. */
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start(brokerDir.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close(); // SIGKILL: the log directory is thrown away with the temp dir
+        }
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeAfter.size() - 1; i >= 0; i--) {
+            try {
+                closeAfter.get(i).close();
+            } catch (Exception e) {
+                System.err.println("closing " + closeAfter.get(i) + ": " + e);
+            }
+        }
+        if (!broker.isAlive()) {
+            broker.restart(); // a failed test that killed it leaves it for the next one
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T t) {
+        closeAfter.add(t);
+        return t;
+    }
+
+    private ReferenceReceiver receiver(String topic, Guarantee guarantee) throws IOException {
+        Properties p = broker.clientConfig();
+        p.setProperty("max.block.ms", "5000"); // a broker that is down fails a commit (no ack) in 5 s, not 15
+        ReceiverConfig config = ReceiverConfig.builder(null).ackInterval(Duration.ofMillis(50)).build();
+        return closing(ReferenceReceiver.start(config, KafkaReceiverStore.open(config, topic, guarantee, p)));
+    }
+
+    private WebSocketSink sink(String name, String... urls) {
+        WebSocketSink.Builder b = WebSocketSink.builder().spool(tmp.resolve("spool-" + name))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).drainTimeout(Duration.ofMillis(100))
+                .ping(Duration.ofMillis(250), Duration.ofMillis(750)).failbackAfter(Duration.ofHours(1));
+        for (String u : urls) {
+            b.url(u);
+        }
+        return closing(b.build());
+    }
+
+    /** What one sink wrote: its stream id and the payload of each id, in order. */
+    private record Written(String stream, List<Long> ids, List<String> payloads) {
+        Written(String stream) {
+            this(stream, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+        }
+
+        long write(WebSocketSink sink, String payload) {
+            long id = sink.write(payload);
+            ids.add(id);
+            payloads.add(payload);
+            return id;
+        }
+
+        long last() {
+            return ids.get(ids.size() - 1);
+        }
+    }
+
+    /** A thread that writes events to a sink until stopped. */
+    private final class Writer implements AutoCloseable {
+        final Written written;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread thread;
+
+        Writer(WebSocketSink sink, String prefix, int payloadBytes) {
+            written = new Written(sink.streamId());
+            String pad = "x".repeat(payloadBytes);
+            thread = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    written.write(sink, prefix + i + pad);
+                    if (i % 64 == 63) {
+                        Thread.yield();
+                    }
+                }
+            }, "writer-" + prefix);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- the tests
+
+    @Test
+    void severalSendersThroughTwoReceiversStoreEveryEventOnceInOrder() throws Exception {
+        String topic = "plain";
+        broker.createTopic(topic, 4);
+        ReferenceReceiver a = receiver(topic, Guarantee.EXACTLY_ONCE);
+        ReferenceReceiver b = receiver(topic, Guarantee.EXACTLY_ONCE);
+        int senders = 4;
+        int perSender = 25_000; // 100k in all
+        List<Written> all = new ArrayList<>();
+        List<WebSocketSink> sinks = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            WebSocketSink sink = sink("s" + s, (s % 2 == 0 ? a : b).url());
+            sinks.add(sink);
+            all.add(new Written(sink.streamId()));
+        }
+        for (int i = 0; i < perSender; i++) {
+            for (int s = 0; s < senders; s++) {
+                all.get(s).write(sinks.get(s), "s" + s + "-" + i);
+            }
+        }
+        for (int s = 0; s < senders; s++) {
+            sinks.get(s).acked(all.get(s).last()).get(120, TimeUnit.SECONDS);
+        }
+        assertTrue(a.store().records() > 0 && b.store().records() > 0, "both receivers took events");
+        assertEachOnceInOrder(topic, all, false);
+    }
+
+    @Test
+    void aBrokerKilledAndRestartedMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
+        String topic = "broker-kill";
+        broker.createTopic(topic, 2);
+        ReferenceReceiver receiver = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink s1 = sink("k1", receiver.url());
+        WebSocketSink s2 = sink("k2", receiver.url());
+        Writer w1 = closing(new Writer(s1, "a", 20));
+        Writer w2 = closing(new Writer(s2, "b", 20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> w1.written.ids.size() > 3000
+                && s1.acked(w1.written.ids.get(2000)).isDone() && s2.acked(w2.written.ids.get(0)).isDone());
+        broker.kill(); // SIGKILL, with transactions open and records in flight
+        int writtenAtKill = w1.written.ids.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> w1.written.ids.size() > writtenAtKill + 2000);
+        long afterKill = w1.written.ids.get(writtenAtKill + 1000);
+        assertFalse(s1.acked(afterKill).isDone(), "id " + afterKill + ", written after the broker died, was acked");
+        broker.restart();
+        w1.close();
+        w2.close();
+        s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
+        s2.acked(w2.written.last()).get(120, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w1.written, w2.written), false);
+    }
+
+    // ------------------------------------------------------------------------------------------------- reading back
+
+    /**
+     * Reads the whole topic {@code read_committed} and checks each stream's records against what its sink wrote:
+     * every id once, in order, with its payload and headers. With {@code dedupe}, first drops each record whose
+     * {@code wssink-id} is at or below the highest already seen for its {@code wssink-stream} (the consumer's side of
+     * at-least-once), and returns how many it dropped.
+     */
+    private static long assertEachOnceInOrder(String topic, List<Written> written, boolean dedupe) {
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byStream = readAll(topic, "read_committed");
+        long dropped = 0;
+        for (Written w : written) {
+            List<ConsumerRecord<byte[], byte[]>> records = byStream.getOrDefault(w.stream, List.of());
+            List<Long> ids = new ArrayList<>();
+            List<String> payloads = new ArrayList<>();
+            long highest = 0;
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                assertEquals(w.stream, new String(r.key(), StandardCharsets.UTF_8), "key = stream id");
+                long id = ByteBuffer.wrap(header(r, KafkaReceiverStore.ID_HEADER)).getLong();
+                if (dedupe && id <= highest) {
+                    dropped++;
+                    continue;
+                }
+                highest = Math.max(highest, id);
+                ids.add(id);
+                payloads.add(new String(r.value(), StandardCharsets.UTF_8));
+            }
+            if (!ids.equals(w.ids)) {
+                fail("stream " + w.stream + ": " + ids.size() + " records, " + w.ids.size() + " written; first"
+                        + " difference at index " + firstDifference(ids, w.ids) + " of " + topic);
+            }
+            assertEquals(w.payloads, payloads, "stream " + w.stream + ": payloads");
+        }
+        return dropped;
+    }
+
+    private static int firstDifference(List<Long> a, List<Long> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            if (!a.get(i).equals(b.get(i))) {
+                return i;
+            }
+        }
+        return Math.min(a.size(), b.size());
+    }
+
+    private static byte[] header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        assertNotNull(h, "record at offset " + r.offset() + " has no " + name + " header");
+        if (name.equals(KafkaReceiverStore.STREAM_HEADER)) {
+            assertArrayEquals(r.key(), h.value());
+        }
+        return h.value();
+    }
+
+    /** Every record of the topic at {@code isolation}, by stream (the wssink-stream header), in partition order. */
+    static Map<String, List<ConsumerRecord<byte[], byte[]>>> readAll(String topic, String isolation) {
+        Properties p = broker.clientConfig();
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byStream = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo info : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+                tps.add(new TopicPartition(topic, info.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                assertTrue(System.nanoTime() < deadline, "reading " + topic + " back took longer than 60 s");
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    String stream = new String(header(r, KafkaReceiverStore.STREAM_HEADER), StandardCharsets.UTF_8);
+                    byStream.computeIfAbsent(stream, k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        return byStream;
+    }
+}

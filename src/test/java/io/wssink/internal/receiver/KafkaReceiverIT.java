@@ -29,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,7 +92,7 @@ class KafkaReceiverIT {
     private WebSocketSink sink(String name, String... urls) {
         WebSocketSink.Builder b = WebSocketSink.builder().spool(tmp.resolve("spool-" + name))
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).drainTimeout(Duration.ofMillis(100))
-                .ping(Duration.ofMillis(250), Duration.ofMillis(750)).failbackAfter(Duration.ofHours(1));
+                .ping(Duration.ofMillis(500), Duration.ofSeconds(3)).failbackAfter(Duration.ofHours(1));
         for (String u : urls) {
             b.url(u);
         }
@@ -196,6 +195,118 @@ class KafkaReceiverIT {
         s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
         s2.acked(w2.written.last()).get(120, TimeUnit.SECONDS);
         assertEachOnceInOrder(topic, List.of(w1.written, w2.written), false);
+    }
+
+    @Test
+    void aReceiverKilledMidTransactionLeavesItsRecordsInvisibleAndTheSinkResendsThem() throws Exception {
+        String topic = "receiver-kill";
+        broker.createTopic(topic, 2);
+        Path err = tmp.resolve("killed.err");
+        ChildJvm killed = closing(serve(topic, err));
+        ReferenceReceiver survivor = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink sink = sink("rk", url(killed, err), survivor.url());
+        Writer w = closing(new Writer(sink, "r", 20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
+                && sink.acked(w.written.ids.get(2000)).isDone());
+        killed.kill(); // SIGKILL while records stream in: the open transaction holds what came since the last commit
+        int writtenAtKill = w.written.ids.size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > writtenAtKill + 2000);
+        w.close();
+        sink.acked(w.written.last()).get(120, TimeUnit.SECONDS);
+        assertTrue(survivor.store().records() > 0, "the sink failed over to the survivor");
+        assertEachOnceInOrder(topic, List.of(w.written), false);
+        int inLog = readAll(topic, "read_uncommitted").get(w.written.stream).size();
+        assertTrue(inLog > w.written.ids.size(), "read_uncommitted sees " + inLog + " records for " + w.written.ids.size()
+                + " events: the killed receiver left no records of an open transaction, so this test showed nothing");
+    }
+
+    @Test
+    void aStoppedReceiverThatComesBackIsFencedAndEachIdIsStoredOnce() throws Exception {
+        String topic = "zombie";
+        broker.createTopic(topic, 2);
+        Path errA = tmp.resolve("a.err");
+        Path errB = tmp.resolve("b.err");
+        ChildJvm a = closing(serve(topic, errA));
+        ChildJvm b = closing(serve(topic, errB));
+        WebSocketSink.Builder builder = WebSocketSink.builder().spool(tmp.resolve("spool-z"))
+                .url(url(a, errA)).url(url(b, errB)).backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+                .drainTimeout(Duration.ofMillis(100)).ping(Duration.ofMillis(250), Duration.ofSeconds(1))
+                .failbackAfter(Duration.ofHours(1));
+        WebSocketSink sink = closing(builder.build());
+        Writer w = closing(new Writer(sink, "z", 20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
+                && sink.acked(w.written.ids.get(2000)).isDone());
+        signal("STOP", a); // A keeps its socket, its producer and its open transaction, and answers nothing
+        try {
+            int writtenAtStop = w.written.ids.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > writtenAtStop + 2000
+                    && sink.acked(w.written.ids.get(writtenAtStop + 1000)).isDone()); // acked by B
+        } finally {
+            signal("CONT", a);
+        }
+        // A wakes up holding records of a transaction that B's initTransactions aborted, and tries to commit them
+        await().atMost(Duration.ofSeconds(30)).until(() -> fenced(Files.readString(errA), w.written.stream));
+        w.close();
+        sink.acked(w.written.last()).get(120, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w.written), false);
+    }
+
+    private static boolean fenced(String log, String stream) {
+        for (String line : log.split("\n")) {
+            if (line.contains("stream " + stream) && (line.contains("ProducerFenced")
+                    || line.contains("InvalidProducerEpoch"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void atLeastOnceStoresDuplicatesOnlyWhereADedupeByHeaderRemovesThem() throws Exception {
+        String topic = "at-least-once";
+        broker.createTopic(topic, 2);
+        ReferenceReceiver receiver = receiver(topic, Guarantee.AT_LEAST_ONCE);
+        WebSocketSink s1 = sink("l1", receiver.url());
+        WebSocketSink s2 = sink("l2", receiver.url());
+        Writer w1 = closing(new Writer(s1, "a", 20));
+        Writer w2 = closing(new Writer(s2, "b", 20));
+        for (int round = 0; round < 3; round++) {
+            int before = w1.written.ids.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w1.written.ids.size() > before + 3000
+                    && s1.acked(w1.written.ids.get(before + 1000)).isDone());
+            receiver.dropConnections(); // sends in flight, unacked: the sinks resend them
+        }
+        w1.close();
+        w2.close();
+        s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
+        s2.acked(w2.written.last()).get(120, TimeUnit.SECONDS);
+        long dropped = assertEachOnceInOrder(topic, List.of(w1.written, w2.written), true);
+        System.out.println("at-least-once: the dedupe by header dropped " + dropped + " duplicates");
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    /** {@code wssink serve --kafka} in a child JVM, as an operator runs it. */
+    private ChildJvm serve(String topic, Path stderr) throws IOException {
+        Path config = tmp.resolve("producer.properties");
+        // a broker that is down fails a commit (no ack) in 5 s, not 15
+        Files.writeString(config, "max.block.ms=5000\n");
+        return ChildJvm.start(Main.class, stderr, "serve", "--kafka", broker.bootstrap(), "--topic", topic,
+                "--producer-config", config.toString());
+    }
+
+    private static String url(ChildJvm child, Path stderr) throws IOException {
+        await().atMost(Duration.ofSeconds(60)).until(() -> child.lineCount() > 0 || !child.isAlive());
+        assertTrue(child.isAlive(), "the receiver child died at start: " + Files.readString(stderr));
+        String line = child.lines().get(0);
+        assertTrue(line.startsWith("listening on "), line);
+        return line.substring("listening on ".length());
+    }
+
+    /** kill -SIGNAL pid. */
+    private static void signal(String signal, ChildJvm child) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + child.pid());
     }
 
     // ------------------------------------------------------------------------------------------------- reading back

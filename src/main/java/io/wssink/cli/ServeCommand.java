@@ -167,7 +167,7 @@ final class ServeCommand implements Callable<Integer> {
             try (Reader r = Files.newBufferedReader(producerConfig)) {
                 p.load(r);
             } catch (IOException e) {
-                throw new IOException("cannot read --producer-config " + producerConfig + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("cannot read --producer-config " + producerConfig + ": " + e, e);
             }
         }
         p.setProperty("bootstrap.servers", kafka);

@@ -145,6 +145,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
         long stored;
         /** At-least-once: commits waiting for the acknowledgement of an id. */
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        /** The highest id handed to the producer. */
+        long sent;
         Throwable failure;
         boolean closed;
         /** The last blocking call queued for this session; the next one runs after it, failed or not. */
@@ -175,7 +177,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
      *
      * @param clientConfig {@code bootstrap.servers} and whatever the operator's --producer-config file adds (security,
      *                     timeouts); the store's own settings (acks, idempotence, transactional.id) must not be in it
-     * @throws IOException with a message for the operator: no broker, no topic, a setting the store owns
+     * @throws IOException with a message for the operator: no broker, no topic
+     * @throws IllegalArgumentException when {@code clientConfig} sets what the store sets itself
      */
     public static KafkaReceiverStore open(ReceiverConfig config, String topic, Guarantee guarantee,
             Properties clientConfig) throws IOException {
@@ -187,7 +190,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             Duration forgetAfter, LongSupplier clock) throws IOException {
         for (String own : OWN_SETTINGS) {
             if (clientConfig.containsKey(own)) {
-                throw new IOException("the producer config sets " + own + ", which the receiver sets itself for the "
+                throw new IllegalArgumentException("the producer config sets " + own + ", which the receiver sets itself for the "
                         + guarantee.name().toLowerCase().replace('_', '-') + " guarantee: remove it");
             }
         }
@@ -434,9 +437,29 @@ public final class KafkaReceiverStore implements ReceiverStore {
         if (guarantee == Guarantee.EXACTLY_ONCE) {
             later(s, () -> {
                 KafkaProducer<byte[], byte[]> p = s.producer;
-                if (p != null) {
-                    // no abortTransaction: it may wait for a broker that is down; the next owner's
-                    // initTransactions aborts it, or the transaction timeout does
+                if (p == null) {
+                    return;
+                }
+                long upTo;
+                boolean commit;
+                synchronized (this) {
+                    upTo = s.sent;
+                    commit = s.ready && s.failure == null && Long.compareUnsigned(upTo, s.stored) > 0;
+                }
+                try {
+                    if (commit) {
+                        // what the closed connection sent last is stored, unacked: the next resume ack covers it,
+                        // as the file store commits on close. A receiver that lost the stream to another one (it was
+                        // stopped, or cut off) is fenced here, and nothing of its open transaction is stored.
+                        p.send(new ProducerRecord<>(stateTopic, s.key, ByteBuffer.allocate(8).putLong(upTo).array()));
+                        p.commitTransaction();
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("stream {}: did not commit what its closed connection sent ({}); its sink resends it",
+                            s.stream.id(), e.toString());
+                } finally {
+                    // no abortTransaction: it may wait for a broker that is down; the next owner's initTransactions
+                    // aborts what is left open, or the transaction timeout does
                     p.close(Duration.ZERO);
                 }
             });
@@ -542,6 +565,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         callbacks.execute(() -> fail(s, e));
                     }
                 };
+        if (r.topic() == topic) { // the same instance, by construction: not the state topic's record
+            s.sent = id;
+        }
         try {
             s.producer.send(r, done);
         } catch (RuntimeException e) { // a fenced or closed producer, a record it cannot serialize

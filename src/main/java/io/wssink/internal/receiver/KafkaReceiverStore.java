@@ -405,6 +405,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 if (sessions.get(stream.id()) == s) {
                     stream.highest = held;
                 }
+                log.debug("stream {}: opened; the state topic holds {}, {} records waited", stream.id(), held,
+                        s.pending.size());
                 s.ready = true;
                 sendPending(s);
             }
@@ -453,6 +455,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         // stopped, or cut off) is fenced here, and nothing of its open transaction is stored.
                         p.send(new ProducerRecord<>(stateTopic, s.key, ByteBuffer.allocate(8).putLong(upTo).array()));
                         p.commitTransaction();
+                        log.debug("stream {}: committed up to {} as its connection closed", s.stream.id(), upTo);
                     }
                 } catch (RuntimeException e) {
                     log.warn("stream {}: did not commit what its closed connection sent ({}); its sink resends it",
@@ -633,6 +636,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 if (Long.compareUnsigned(upTo, s.stored) > 0) {
                     s.stored = upTo;
                 }
+            }
+            if (log.isTraceEnabled()) {
+                log.trace("stream {}: committed up to {}", stream.id(), upTo);
             }
             committed.complete(null);
             p.beginTransaction();

@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * that each stream holds each of its events once, in order ({@link #assertEachOnceInOrder}).
  */
 class KafkaReceiverIT {
+    static {
+        // each stream's opening and commits, for a failure's story (before the store's logger is made)
+        System.setProperty("org.slf4j.simpleLogger.log.io.wssink.internal.receiver.KafkaReceiverStore", "trace");
+    }
+
     @TempDir
     static Path brokerDir;
     @TempDir
@@ -182,14 +188,29 @@ class KafkaReceiverIT {
         WebSocketSink s2 = sink("k2", receiver.url());
         Writer w1 = closing(new Writer(s1, "a", 20));
         Writer w2 = closing(new Writer(s2, "b", 20));
-        await().atMost(Duration.ofSeconds(60)).until(() -> w1.written.ids.size() > 3000
-                && s1.acked(w1.written.ids.get(2000)).isDone() && s2.acked(w2.written.ids.get(0)).isDone());
-        broker.kill(); // SIGKILL, with transactions open and records in flight
-        int writtenAtKill = w1.written.ids.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> w1.written.ids.size() > writtenAtKill + 2000);
-        long afterKill = w1.written.ids.get(writtenAtKill + 1000);
-        assertFalse(s1.acked(afterKill).isDone(), "id " + afterKill + ", written after the broker died, was acked");
-        broker.restart();
+        // scripts/chaos --kafka runs more rounds, at random points
+        int rounds = Integer.getInteger("wssink.kafka.brokerKills", 1);
+        long seed = Long.getLong("wssink.kafka.seed", System.nanoTime());
+        Random random = new Random(seed);
+        System.out.println("broker kills: " + rounds + " rounds, seed " + seed);
+        for (int round = 0; round < rounds; round++) {
+            int before = w1.written.ids.size();
+            int ackedFirst = before + (round == 0 ? 2000 : 500 + random.nextInt(3000));
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> w1.written.ids.size() > ackedFirst + 1000
+                        && s1.acked(w1.written.ids.get(ackedFirst)).isDone()
+                        && s2.acked(w2.written.ids.get(w2.written.ids.size() / 2)).isDone());
+                broker.kill(); // SIGKILL, with transactions open and records in flight
+                int writtenAtKill = w1.written.ids.size();
+                await().atMost(Duration.ofSeconds(30)).until(() -> w1.written.ids.size() > writtenAtKill + 2000);
+                long afterKill = w1.written.ids.get(writtenAtKill + 1000);
+                assertFalse(s1.acked(afterKill).isDone(), "id " + afterKill + ", written after the broker died, was"
+                        + " acked");
+                broker.restart();
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("round " + round + " of broker kills, seed " + seed + ": " + e, e);
+            }
+        }
         w1.close();
         w2.close();
         s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
@@ -337,8 +358,20 @@ class KafkaReceiverIT {
                 payloads.add(new String(r.value(), StandardCharsets.UTF_8));
             }
             if (!ids.equals(w.ids)) {
+                int at = firstDifference(ids, w.ids);
+                StringBuilder around = new StringBuilder();
+                int from = 0;
+                for (ConsumerRecord<byte[], byte[]> r : records) { // the stored records near the difference
+                    long id = ByteBuffer.wrap(header(r, KafkaReceiverStore.ID_HEADER)).getLong();
+                    if (Math.abs(id - w.ids.get(Math.min(at, w.ids.size() - 1))) < 3 || from++ == at) {
+                        around.append(String.format("%n  id %d at %d/%d, %tT.%<tL", id, r.partition(), r.offset(),
+                                r.timestamp()));
+                    }
+                }
                 fail("stream " + w.stream + ": " + ids.size() + " records, " + w.ids.size() + " written; first"
-                        + " difference at index " + firstDifference(ids, w.ids) + " of " + topic);
+                        + " difference at index " + at + " of " + topic + ": written " + w.ids.subList(Math.max(0,
+                        at - 2), Math.min(w.ids.size(), at + 3)) + ", stored " + ids.subList(Math.max(0, at - 2),
+                        Math.min(ids.size(), at + 3)) + around);
             }
             assertEquals(w.payloads, payloads, "stream " + w.stream + ": payloads");
         }

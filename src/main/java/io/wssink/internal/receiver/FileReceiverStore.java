@@ -121,7 +121,8 @@ public final class FileReceiverStore implements ReceiverStore {
     }
 
     static FileReceiverStore open(ReceiverConfig config, FileOpener files) throws IOException {
-        return new FileReceiverStore(Objects.requireNonNull(config.output(), "output"), config.format(), config.fsync(), config.maxStreams(),
+        return new FileReceiverStore(Objects.requireNonNull(config.output(), "output"), config.format(), config.fsync(),
+                config.maxStreams(),
                 config.forgetAfter(), System::currentTimeMillis, files);
     }
 

@@ -242,7 +242,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         long upTo = store.highest(stream);
         committing = true;
         bytesSinceAck = 0;
-        store.commit(stream).whenComplete((v, e) -> ctx.executor().execute(() -> {
+        store.commit(stream, this).whenComplete((v, e) -> ctx.executor().execute(() -> {
             committing = false;
             if (e != null) {
                 failed(e);

@@ -97,10 +97,11 @@ public interface ReceiverStore extends AutoCloseable {
     CompletableFuture<Void> commit();
 
     /**
-     * Completes once everything accepted for {@code stream} so far, and its highest id, is durable; a store that
-     * commits per stream (a transaction each) overrides this. By default, {@link #commit()}.
+     * Completes once everything {@code owner} accepted for {@code stream} so far, and its highest id, is durable; fails
+     * when {@code owner} no longer owns the stream. A store that commits per stream (a transaction each) overrides
+     * this. By default, {@link #commit()}.
      */
-    default CompletableFuture<Void> commit(Stream stream) {
+    default CompletableFuture<Void> commit(Stream stream, Object owner) {
         return commit();
     }
 

@@ -25,12 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -108,7 +108,9 @@ class KafkaReceiverIT {
     /** What one sink wrote: its stream id and the payload of each id, in order. */
     private record Written(String stream, List<Long> ids, List<String> payloads) {
         Written(String stream) {
-            this(stream, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+            // appended by one writer, read by the test thread; a CopyOnWriteArrayList copied 100k ids per append
+            this(stream, Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()));
         }
 
         long write(WebSocketSink sink, String payload) {
@@ -180,6 +182,20 @@ class KafkaReceiverIT {
     }
 
     @Test
+    void anEventOfOneMebibyteTheSinksLargestFitsInOneRecord() throws Exception {
+        String topic = "large";
+        broker.createTopic(topic, 1); // max.message.bytes 2101248, as README says
+        ReferenceReceiver receiver = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink sink = sink("large", receiver.url());
+        Written w = new Written(sink.streamId());
+        w.write(sink, "small-before");
+        w.write(sink, "L".repeat(1 << 20)); // the sink's default maxEventBytes
+        w.write(sink, "small-after");
+        sink.acked(w.last()).get(60, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w), false);
+    }
+
+    @Test
     void aBrokerKilledAndRestartedMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
         String topic = "broker-kill";
         broker.createTopic(topic, 2);
@@ -237,7 +253,8 @@ class KafkaReceiverIT {
         assertTrue(survivor.store().records() > 0, "the sink failed over to the survivor");
         assertEachOnceInOrder(topic, List.of(w.written), false);
         int inLog = readAll(topic, "read_uncommitted").get(w.written.stream).size();
-        assertTrue(inLog > w.written.ids.size(), "read_uncommitted sees " + inLog + " records for " + w.written.ids.size()
+        assertTrue(inLog > w.written.ids.size(), "read_uncommitted sees " + inLog + " records for "
+                + w.written.ids.size()
                 + " events: the killed receiver left no records of an open transaction, so this test showed nothing");
     }
 

@@ -12,6 +12,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +99,7 @@ class KafkaReceiverIT {
     private WebSocketSink sink(String name, String... urls) {
         WebSocketSink.Builder b = WebSocketSink.builder().spool(tmp.resolve("spool-" + name))
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).drainTimeout(Duration.ofMillis(100))
-                .ping(Duration.ofMillis(500), Duration.ofSeconds(3)).failbackAfter(Duration.ofHours(1));
+                .failbackAfter(Duration.ofHours(1));
         for (String u : urls) {
             b.url(u);
         }
@@ -283,7 +284,11 @@ class KafkaReceiverIT {
             signal("CONT", a);
         }
         // A wakes up holding records of a transaction that B's initTransactions aborted, and tries to commit them
-        await().atMost(Duration.ofSeconds(30)).until(() -> fenced(Files.readString(errA), w.written.stream));
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> fenced(Files.readString(errA), w.written.stream));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("receiver A never said it was fenced: " + Files.readString(errA), e);
+        }
         w.close();
         sink.acked(w.written.last()).get(120, TimeUnit.SECONDS);
         assertEachOnceInOrder(topic, List.of(w.written), false);

@@ -124,8 +124,11 @@ final class ServeCommand implements Callable<Integer> {
         if (format != null && binary) {
             throw new IllegalArgumentException("give --format or --binary, not both");
         }
-        if ((out == null) == (kafka == null)) {
-            throw new IllegalArgumentException("give --out FILE, or --kafka BOOTSTRAP with --topic, not both");
+        if (out == null && kafka == null) {
+            throw new IllegalArgumentException("serve needs --out FILE, or --kafka BOOTSTRAP with --topic T");
+        }
+        if (out != null && kafka != null) {
+            throw new IllegalArgumentException("give --out or --kafka, not both");
         }
         if (kafka == null && (topic != null || producerConfig != null)) {
             throw new IllegalArgumentException("--topic and --producer-config go with --kafka");

@@ -29,7 +29,7 @@ class ServeKafkaOptionsTest {
         assertRefused(ExitCodes.USAGE, "--kafka needs --topic", "serve", "--kafka", "127.0.0.1:1");
         assertRefused(ExitCodes.USAGE, "not both", "serve", "--kafka", "127.0.0.1:1", "--topic", "t", "--out",
                 tmp.resolve("out").toString());
-        assertRefused(ExitCodes.USAGE, "give --out FILE, or --kafka", "serve");
+        assertRefused(ExitCodes.USAGE, "serve needs --out FILE, or --kafka", "serve");
         assertRefused(ExitCodes.USAGE, "go with --kafka", "serve", "--out", tmp.resolve("out").toString(), "--topic",
                 "t");
         assertFalse(Files.exists(tmp.resolve("out")), "nothing was created");

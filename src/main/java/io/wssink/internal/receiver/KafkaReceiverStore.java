@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -46,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -535,6 +537,10 @@ public final class KafkaReceiverStore implements ReceiverStore {
         return null;
     }
 
+    private synchronized boolean failed(Session s) {
+        return s.failure != null;
+    }
+
     private void check(Session s) throws StoreFailedException {
         if (s.failure != null) {
             throw new StoreFailedException("Kafka refused the stream's records: " + s.failure, s.failure);
@@ -580,6 +586,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 }
             }
             for (Pending p : chunk) {
+                if (failed(s)) {
+                    break;
+                }
                 handOff(s, p.id, p.record); // in order: the event loop queues behind, it does not send, while draining
             }
             chunk.clear();
@@ -597,17 +606,38 @@ public final class KafkaReceiverStore implements ReceiverStore {
     /** producer.send, with or without the lock. */
     private void handOff(Session s, long id, ProducerRecord<byte[], byte[]> r) {
         // never the store's lock on the producer's I/O thread: an event loop holding it in a send() that waits for
-        // buffer memory would wait for ever for that thread to free it
+        // buffer memory would wait for ever for that thread to free it. But a failure that send() reports at once
+        // (its topic's metadata did not come within max.block.ms) comes on the calling thread: fail the session
+        // there and then, or every further record of the frame waits as long (KafkaReceiverIT's event loop sat in
+        // send() for 17 minutes, one 5 s wait per record, after a broker restart)
         Callback done = guarantee == Guarantee.AT_LEAST_ONCE
-                ? (meta, e) -> callbacks.execute(() -> acknowledged(s, id, e))
+                ? (meta, e) -> {
+                    if (e != null && Thread.holdsLock(this)) {
+                        fail(s, e);
+                    } else {
+                        callbacks.execute(() -> acknowledged(s, id, e));
+                    }
+                }
                 : (meta, e) -> {
-                    if (e != null) {
+                    if (e != null && Thread.holdsLock(this)) {
+                        fail(s, e);
+                    } else if (e != null) {
                         callbacks.execute(() -> fail(s, e));
                     }
                 };
         try {
-            s.producer.send(r, done);
+            Future<RecordMetadata> sent = s.producer.send(r, done);
+            if (sent.isDone() && !Thread.holdsLock(this)) { // the drain, without the lock: stop it now too
+                try {
+                    sent.get();
+                } catch (ExecutionException e) {
+                    fail(s, e.getCause());
+                }
+            }
         } catch (RuntimeException e) { // a fenced or closed producer, a record it cannot serialize
+            fail(s, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             fail(s, e);
         }
     }

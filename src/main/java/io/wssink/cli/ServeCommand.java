@@ -3,6 +3,7 @@ package io.wssink.cli;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.NetUtil;
+import io.wssink.internal.receiver.KafkaReceiverStore;
 import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
@@ -10,19 +11,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Runs the reference receiver: dedupes by id per stream, writes each payload to --out and acks"
                 + " what it wrote once it is on disk (--fsync always). Prints its URL when ready."
-                + " See README, 'Running the receiver in production'.",
+                + " See README, 'Running the receiver in production'. With --kafka it writes to a Kafka topic instead"
+                + " (tested with Kafka " + KafkaReceiverStore.TESTED_KAFKA_VERSION + "; README, 'Scaling out').",
         footer = ExitCodes.HELP)
 final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -34,9 +40,29 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--out", required = true, description = "Output file (created 0600); FILE.state beside it holds"
-            + " the dedupe state. An existing FILE without FILE.state is refused, never overwritten.")
+    @Option(names = "--out", description = "Output file (created 0600); FILE.state beside it holds"
+            + " the dedupe state. An existing FILE without FILE.state is refused, never overwritten. Needed unless"
+            + " --kafka is given.")
     Path out;
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Write to Kafka instead of --out: the"
+            + " bootstrap servers, host:port[,host:port...] (tested with Kafka "
+            + KafkaReceiverStore.TESTED_KAFKA_VERSION + ").")
+    String kafka;
+
+    @Option(names = "--topic", description = "With --kafka: the topic (must exist; its max.message.bytes at least"
+            + " --max-message-bytes + 4096). Key = stream id, value = payload, headers wssink-stream, wssink-id.")
+    String topic;
+
+    @Option(names = "--guarantee", defaultValue = "exactly-once", description = "With --kafka: exactly-once"
+            + " (default; a transaction per stream, state in TOPIC.wssink-state; consumers read with"
+            + " isolation.level=read_committed) or at-least-once (one idempotent producer; consumers drop"
+            + " duplicates by the wssink-stream and wssink-id headers).")
+    String guarantee;
+
+    @Option(names = "--producer-config", paramLabel = "FILE", description = "With --kafka: a properties file of"
+            + " Kafka client settings (security, timeouts) for the producers, the state reader and the admin client.")
+    Path producerConfig;
 
     @Option(names = "--format", description = "lines (default: one line per event; an event holding a line break is"
             + " refused with 1007), jsonl (a JSON string per line, line breaks escaped; non-UTF-8 as"
@@ -106,6 +132,18 @@ final class ServeCommand implements Callable<Integer> {
         if (format != null && binary) {
             throw new IllegalArgumentException("give --format or --binary, not both");
         }
+        if (out == null && kafka == null) {
+            throw new IllegalArgumentException("serve needs --out FILE, or --kafka BOOTSTRAP with --topic T");
+        }
+        if (out != null && kafka != null) {
+            throw new IllegalArgumentException("give --out or --kafka, not both");
+        }
+        if (kafka == null && (topic != null || producerConfig != null)) {
+            throw new IllegalArgumentException("--topic and --producer-config go with --kafka");
+        }
+        if (kafka != null && (topic == null || topic.isBlank())) {
+            throw new IllegalArgumentException("--kafka needs --topic: the topic to write to");
+        }
         ReceiverConfig.Builder b = ReceiverConfig.builder(out).bind(bind).port(port)
                 .format(binary ? OutputFormat.BINARY : format == null ? OutputFormat.LINES : OutputFormat.parse(format))
                 .fsync(Enums.parse(ReceiverConfig.Fsync.class, fsync, "--fsync"))
@@ -118,7 +156,9 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("wssink: warning: tokens go in clear text over ws:// on " + bind
                     + "; serve wss:// with --tls-cert and --tls-key");
         }
-        ReferenceReceiver receiver = ReferenceReceiver.start(config);
+        ReferenceReceiver receiver = kafka == null ? ReferenceReceiver.start(config)
+                : ReferenceReceiver.start(config, KafkaReceiverStore.open(config, topic,
+                        Enums.parse(KafkaReceiverStore.Guarantee.class, guarantee, "--guarantee"), kafkaConfig()));
         try {
             metrics.start(receiver); // lives as long as the process
         } catch (RuntimeException e) {
@@ -141,6 +181,19 @@ final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         new CountDownLatch(1).await(); // until a signal
         return ExitCodes.OK;
+    }
+
+    private Properties kafkaConfig() throws IOException {
+        Properties p = new Properties();
+        if (producerConfig != null) {
+            try (Reader r = Files.newBufferedReader(producerConfig)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --producer-config " + producerConfig + ": " + e, e);
+            }
+        }
+        p.setProperty("bootstrap.servers", kafka);
+        return p;
     }
 
     private SslContext ssl() {

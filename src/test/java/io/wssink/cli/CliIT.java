@@ -99,7 +99,7 @@ class CliIT {
         assertTrue(r.err().startsWith("wssink: Invalid value for option '--seconds': 'soon' is not an int"), r.err());
         r = Jar.run("serve", "--port", "0");
         assertEquals(2, r.exit());
-        assertEquals("wssink: Missing required option: '--out=<out>' (see: wssink serve --help)", r.err().strip());
+        assertEquals("wssink: serve needs --out FILE, or --kafka BOOTSTRAP with --topic T", r.err().strip());
         r = Jar.run("rewind", "--spool", tmp.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("wssink: Error: Missing required argument (specify one of these):"), r.err());

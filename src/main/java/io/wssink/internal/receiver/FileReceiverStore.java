@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +128,8 @@ public final class FileReceiverStore implements ReceiverStore {
     }
 
     static FileReceiverStore open(ReceiverConfig config, FileOpener files) throws IOException {
-        return new FileReceiverStore(config.output(), config.format(), config.fsync(), config.maxStreams(),
+        return new FileReceiverStore(Objects.requireNonNull(config.output(), "output"), config.format(), config.fsync(),
+                config.maxStreams(),
                 config.forgetAfter(), System::currentTimeMillis, files);
     }
 
@@ -565,6 +567,7 @@ public final class FileReceiverStore implements ReceiverStore {
     }
 
     /** Counts into {@code m} from now on: for the receiver that owns this store, before it listens. */
+    @Override
     public void meters(ReceiverMeters m) {
         meters = m;
     }

@@ -44,7 +44,7 @@ public final class ReceiverConfig {
     private ReceiverConfig(Builder b) {
         this.bind = b.bind;
         this.port = b.port;
-        this.output = Objects.requireNonNull(b.output, "output");
+        this.output = b.output; // null when the receiver is given another store (ReferenceReceiver.start)
         this.format = Objects.requireNonNull(b.format, "format");
         this.fsync = Objects.requireNonNull(b.fsync, "fsync");
         this.token = b.token;
@@ -82,6 +82,7 @@ public final class ReceiverConfig {
         }
     }
 
+    /** {@code output} may be null for a receiver started with its own store (e.g. Kafka). */
     public static Builder builder(Path output) {
         return new Builder(output);
     }

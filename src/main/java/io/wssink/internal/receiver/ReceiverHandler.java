@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -151,8 +152,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             connections.connected(ctx.channel());
             if (ackMode) {
                 connections.streamConnected(stream.id(), ctx.channel(), store.highest(stream));
-                // the resume ack: what this receiver already holds for the stream (0: nothing), once committed
-                commitAndAck();
+                openThenResumeAck();
             }
         } else if (evt instanceof IdleStateEvent) {
             log.debug("{}: idle for {}; closing", ctx.channel().remoteAddress(), config.idleTimeout());
@@ -291,12 +291,33 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The resume ack: what the store already holds for the stream (0: nothing), once the store opened the stream
+     * (a store may read its state from elsewhere first) and committed.
+     */
+    private void openThenResumeAck() {
+        CompletableFuture<Void> opened = store.open(stream, this);
+        if (opened.isDone() && !opened.isCompletedExceptionally()) {
+            commitAndAck();
+            return;
+        }
+        committing = true; // no ack before the stream's state is known
+        opened.whenComplete((v, e) -> ctx.executor().execute(() -> {
+            committing = false;
+            if (e != null) {
+                failed(e);
+            } else {
+                commitAndAck();
+            }
+        }));
+    }
+
     /** Commits, then acks what this stream held when the commit was asked for: never more than is durable. */
     private void commitAndAck() {
         long upTo = store.highest(stream);
         committing = true;
         bytesSinceAck = 0;
-        store.commit().whenComplete((v, e) -> ctx.executor().execute(() -> {
+        store.commit(stream, this).whenComplete((v, e) -> ctx.executor().execute(() -> {
             committing = false;
             if (e != null) {
                 failed(e);

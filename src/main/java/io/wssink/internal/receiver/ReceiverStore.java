@@ -60,8 +60,22 @@ public interface ReceiverStore extends AutoCloseable {
     /** Makes {@code owner} the stream's only writer; returns the previous owner, or null. */
     Object claim(Stream stream, Object owner);
 
+    /**
+     * Starts {@code owner}'s use of the stream it claimed; the resume ack waits for it. A store that must read the
+     * stream's state from elsewhere (a topic) does it here, off the caller's thread; frames accepted meanwhile wait
+     * in the store and are deduped once the state is known. Fails when the stream cannot be used: close without
+     * acking. By default there is nothing to wait for.
+     */
+    default CompletableFuture<Void> open(Stream stream, Object owner) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Ends {@code owner}'s ownership, if it still has it; the stream's idle time starts now. */
     void release(Stream stream, Object owner);
+
+    /** Counts what it takes into {@code m} from now on; called by the receiver that owns it, before it listens. */
+    default void meters(ReceiverMeters m) {
+    }
 
     /** The highest id held for {@code stream} (committed or not), or 0 when none. */
     long highest(Stream stream);
@@ -87,6 +101,15 @@ public interface ReceiverStore extends AutoCloseable {
 
     /** Completes once everything accepted so far is durable; fails if a write or the commit failed. */
     CompletableFuture<Void> commit();
+
+    /**
+     * Completes once everything {@code owner} accepted for {@code stream} so far, and its highest id, is durable; fails
+     * when {@code owner} no longer owns the stream. A store that commits per stream (a transaction each) overrides
+     * this. By default, {@link #commit()}.
+     */
+    default CompletableFuture<Void> commit(Stream stream, Object owner) {
+        return commit();
+    }
 
     /** Records received, including duplicates. */
     long records();

@@ -66,13 +66,12 @@ public final class ReferenceReceiver implements AutoCloseable {
     private final Channel server;
     private final ReceiverMeters meters = new ReceiverMeters();
 
-    private ReferenceReceiver(ReceiverConfig config, FileOpener files) throws IOException {
+    private ReferenceReceiver(ReceiverConfig config, FileOpener files, ReceiverStore given) throws IOException {
         this.config = config;
         this.tokens = config.tokenFile() != null ? TokenFile.read(config.tokenFile())
                 : config.token() != null ? TokenFile.single(config.token()) : null;
-        FileReceiverStore fileStore = FileReceiverStore.open(config, files);
-        fileStore.meters(meters);
-        this.store = fileStore;
+        this.store = given != null ? given : FileReceiverStore.open(config, files);
+        store.meters(meters);
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.console = !config.ui() ? null : new Console(tokens == null ? null : authorization -> {
             TokenFile.Grant grant = tokens.check(authorization);
@@ -205,12 +204,25 @@ public final class ReferenceReceiver implements AutoCloseable {
      * @throws IOException when the port is in use or the output cannot be opened
      */
     public static ReferenceReceiver start(ReceiverConfig config) throws IOException {
-        return new ReferenceReceiver(config, FileOpener.REAL);
+        return new ReferenceReceiver(config, FileOpener.REAL, null);
+    }
+
+    /**
+     * Starts listening, writing to {@code store} (e.g. a {@link KafkaReceiverStore}) instead of the config's output
+     * file; the receiver closes the store when it closes, or when it cannot start.
+     */
+    public static ReferenceReceiver start(ReceiverConfig config, ReceiverStore store) throws IOException {
+        try {
+            return new ReferenceReceiver(config, FileOpener.REAL, store);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /** Starts with the store's files opened through {@code files}: for tests that make writes fail. */
     static ReferenceReceiver start(ReceiverConfig config, FileOpener files) throws IOException {
-        return new ReferenceReceiver(config, files);
+        return new ReferenceReceiver(config, files, null);
     }
 
     public int port() {

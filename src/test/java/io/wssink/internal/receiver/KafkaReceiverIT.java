@@ -1,0 +1,460 @@
+package io.wssink.internal.receiver;
+
+import io.wssink.WebSocketSink;
+import io.wssink.cli.Main;
+import io.wssink.internal.receiver.KafkaReceiverStore.Guarantee;
+import io.wssink.testing.ChildJvm;
+import io.wssink.testing.KafkaBroker;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Kafka receiver store against a real single-node KRaft broker (one for the whole class: starting one costs about
+ * ten seconds of a shared core). Every test reads its topic back with a {@code read_committed} consumer and checks
+ * that each stream holds each of its events once, in order ({@link #assertEachOnceInOrder}).
+ */
+class KafkaReceiverIT {
+    static {
+        // each stream's opening and commits, for a failure's story (before the store's logger is made)
+        System.setProperty("org.slf4j.simpleLogger.log.io.wssink.internal.receiver.KafkaReceiverStore", "trace");
+    }
+
+    @TempDir
+    static Path brokerDir;
+    @TempDir
+    Path tmp;
+
+    private static KafkaBroker broker;
+    /** Children, receivers and sinks of the running test, closed after it, last opened first. */
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start(brokerDir.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close(); // SIGKILL: the log directory is thrown away with the temp dir
+        }
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeAfter.size() - 1; i >= 0; i--) {
+            try {
+                closeAfter.get(i).close();
+            } catch (Exception e) {
+                System.err.println("closing " + closeAfter.get(i) + ": " + e);
+            }
+        }
+        if (!broker.isAlive()) {
+            broker.restart(); // a failed test that killed it leaves it for the next one
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T t) {
+        closeAfter.add(t);
+        return t;
+    }
+
+    private ReferenceReceiver receiver(String topic, Guarantee guarantee) throws IOException {
+        Properties p = broker.clientConfig();
+        p.setProperty("max.block.ms", "5000"); // a broker that is down fails a commit (no ack) in 5 s, not 15
+        ReceiverConfig config = ReceiverConfig.builder(null).ackInterval(Duration.ofMillis(50)).build();
+        return closing(ReferenceReceiver.start(config, KafkaReceiverStore.open(config, topic, guarantee, p)));
+    }
+
+    private WebSocketSink sink(String name, String... urls) {
+        WebSocketSink.Builder b = WebSocketSink.builder().spool(tmp.resolve("spool-" + name))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).drainTimeout(Duration.ofMillis(100))
+                .failbackAfter(Duration.ofHours(1));
+        for (String u : urls) {
+            b.url(u);
+        }
+        return closing(b.build());
+    }
+
+    /** What one sink wrote: its stream id and the payload of each id, in order. */
+    private record Written(String stream, List<Long> ids, List<String> payloads) {
+        Written(String stream) {
+            // appended by one writer, read by the test thread; a CopyOnWriteArrayList copied 100k ids per append
+            this(stream, Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()));
+        }
+
+        long write(WebSocketSink sink, String payload) {
+            long id = sink.write(payload);
+            ids.add(id);
+            payloads.add(payload);
+            return id;
+        }
+
+        long last() {
+            return ids.get(ids.size() - 1);
+        }
+    }
+
+    /** Events a {@link Writer} writes at most (a minute's worth): what is written is kept, and read back whole. */
+    private static final int LIMIT = 300_000;
+
+    /** A thread that writes events to a sink until stopped, or {@link #LIMIT}. */
+    private final class Writer implements AutoCloseable {
+        final Written written;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread thread;
+
+        Writer(WebSocketSink sink, String prefix, int payloadBytes) {
+            written = new Written(sink.streamId());
+            String pad = "x".repeat(payloadBytes);
+            thread = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    if (i == LIMIT) { // enough for every test; more only fills the heap when read back
+                        while (!stop.get()) {
+                            LockSupport.parkNanos(1_000_000);
+                        }
+                        break;
+                    }
+                    written.write(sink, prefix + i + pad);
+                    if (i % 5 == 4) {
+                        // about 5,000 events a second: the spool takes millions, and what was written is kept here
+                        // and read back whole (unthrottled, a 512 MiB heap filled within 30 s)
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+            }, "writer-" + prefix);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- the tests
+
+    @Test
+    void severalSendersThroughTwoReceiversStoreEveryEventOnceInOrder() throws Exception {
+        String topic = "plain";
+        broker.createTopic(topic, 4);
+        ReferenceReceiver a = receiver(topic, Guarantee.EXACTLY_ONCE);
+        ReferenceReceiver b = receiver(topic, Guarantee.EXACTLY_ONCE);
+        int senders = 4;
+        int perSender = 25_000; // 100k in all
+        List<Written> all = new ArrayList<>();
+        List<WebSocketSink> sinks = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            WebSocketSink sink = sink("s" + s, (s % 2 == 0 ? a : b).url());
+            sinks.add(sink);
+            all.add(new Written(sink.streamId()));
+        }
+        for (int i = 0; i < perSender; i++) {
+            for (int s = 0; s < senders; s++) {
+                all.get(s).write(sinks.get(s), "s" + s + "-" + i);
+            }
+        }
+        for (int s = 0; s < senders; s++) {
+            sinks.get(s).acked(all.get(s).last()).get(120, TimeUnit.SECONDS);
+        }
+        assertTrue(a.store().records() > 0 && b.store().records() > 0, "both receivers took events");
+        assertEachOnceInOrder(topic, all, false);
+    }
+
+    @Test
+    void anEventOfOneMebibyteTheSinksLargestFitsInOneRecord() throws Exception {
+        String topic = "large";
+        broker.createTopic(topic, 1); // max.message.bytes 2101248, as README says
+        ReferenceReceiver receiver = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink sink = sink("large", receiver.url());
+        Written w = new Written(sink.streamId());
+        w.write(sink, "small-before");
+        w.write(sink, "L".repeat(1 << 20)); // the sink's default maxEventBytes
+        w.write(sink, "small-after");
+        sink.acked(w.last()).get(60, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w), false);
+    }
+
+    @Test
+    void aBrokerKilledAndRestartedMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
+        String topic = "broker-kill";
+        broker.createTopic(topic, 2);
+        ReferenceReceiver receiver = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink s1 = sink("k1", receiver.url());
+        WebSocketSink s2 = sink("k2", receiver.url());
+        Writer w1 = closing(new Writer(s1, "a", 20));
+        Writer w2 = closing(new Writer(s2, "b", 20));
+        // scripts/chaos --kafka runs more rounds, at random points
+        int rounds = Integer.getInteger("wssink.kafka.brokerKills", 1);
+        long seed = Long.getLong("wssink.kafka.seed", System.nanoTime());
+        Random random = new Random(seed);
+        System.out.println("broker kills: " + rounds + " rounds, seed " + seed);
+        for (int round = 0; round < rounds; round++) {
+            int before = w1.written.ids.size();
+            int ackedFirst = before + (round == 0 ? 2000 : 500 + random.nextInt(3000));
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> w1.written.ids.size() > ackedFirst + 1000
+                        && s1.acked(w1.written.ids.get(ackedFirst)).isDone()
+                        && s2.acked(w2.written.ids.get(w2.written.ids.size() / 2)).isDone());
+                broker.kill(); // SIGKILL, with transactions open and records in flight
+                int writtenAtKill = w1.written.ids.size();
+                await().atMost(Duration.ofSeconds(30)).until(() -> w1.written.ids.size() > writtenAtKill + 2000);
+                long afterKill = w1.written.ids.get(writtenAtKill + 1000);
+                assertFalse(s1.acked(afterKill).isDone(), "id " + afterKill + ", written after the broker died, was"
+                        + " acked");
+                broker.restart();
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("round " + round + " of broker kills, seed " + seed + ": " + e, e);
+            }
+        }
+        w1.close();
+        w2.close();
+        s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
+        s2.acked(w2.written.last()).get(120, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w1.written, w2.written), false);
+    }
+
+    @Test
+    void aReceiverKilledMidTransactionLeavesItsRecordsInvisibleAndTheSinkResendsThem() throws Exception {
+        String topic = "receiver-kill";
+        broker.createTopic(topic, 2);
+        Path err = tmp.resolve("killed.err");
+        ChildJvm killed = closing(serve(topic, err));
+        ReferenceReceiver survivor = receiver(topic, Guarantee.EXACTLY_ONCE);
+        WebSocketSink sink = sink("rk", url(killed, err), survivor.url());
+        Writer w = closing(new Writer(sink, "r", 20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
+                && sink.acked(w.written.ids.get(2000)).isDone());
+        killed.kill(); // SIGKILL while records stream in: the open transaction holds what came since the last commit
+        int writtenAtKill = w.written.ids.size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > writtenAtKill + 2000);
+        w.close();
+        sink.acked(w.written.last()).get(120, TimeUnit.SECONDS);
+        assertTrue(survivor.store().records() > 0, "the sink failed over to the survivor");
+        assertEachOnceInOrder(topic, List.of(w.written), false);
+        int inLog = readAll(topic, "read_uncommitted").get(w.written.stream).size();
+        assertTrue(inLog > w.written.ids.size(), "read_uncommitted sees " + inLog + " records for "
+                + w.written.ids.size()
+                + " events: the killed receiver left no records of an open transaction, so this test showed nothing");
+    }
+
+    @Test
+    void aStoppedReceiverThatComesBackIsFencedAndEachIdIsStoredOnce() throws Exception {
+        String topic = "zombie";
+        broker.createTopic(topic, 2);
+        Path errA = tmp.resolve("a.err");
+        Path errB = tmp.resolve("b.err");
+        ChildJvm a = closing(serve(topic, errA));
+        ChildJvm b = closing(serve(topic, errB));
+        WebSocketSink.Builder builder = WebSocketSink.builder().spool(tmp.resolve("spool-z"))
+                .url(url(a, errA)).url(url(b, errB)).backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+                .drainTimeout(Duration.ofMillis(100)).ping(Duration.ofMillis(250), Duration.ofSeconds(1))
+                .failbackAfter(Duration.ofHours(1));
+        WebSocketSink sink = closing(builder.build());
+        Writer w = closing(new Writer(sink, "z", 20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
+                && sink.acked(w.written.ids.get(2000)).isDone());
+        signal("STOP", a); // A keeps its socket, its producer and its open transaction, and answers nothing
+        try {
+            int writtenAtStop = w.written.ids.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > writtenAtStop + 2000
+                    && sink.acked(w.written.ids.get(writtenAtStop + 1000)).isDone()); // acked by B
+        } finally {
+            signal("CONT", a);
+        }
+        // A wakes up holding records of a transaction that B's initTransactions aborted, and tries to commit them
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> fenced(Files.readString(errA), w.written.stream));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("receiver A never said it was fenced: " + Files.readString(errA), e);
+        }
+        w.close();
+        sink.acked(w.written.last()).get(120, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w.written), false);
+    }
+
+    private static boolean fenced(String log, String stream) {
+        for (String line : log.split("\n")) {
+            if (line.contains("stream " + stream) && (line.contains("ProducerFenced")
+                    || line.contains("InvalidProducerEpoch"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void atLeastOnceStoresDuplicatesOnlyWhereADedupeByHeaderRemovesThem() throws Exception {
+        String topic = "at-least-once";
+        broker.createTopic(topic, 2);
+        ReferenceReceiver receiver = receiver(topic, Guarantee.AT_LEAST_ONCE);
+        WebSocketSink s1 = sink("l1", receiver.url());
+        WebSocketSink s2 = sink("l2", receiver.url());
+        Writer w1 = closing(new Writer(s1, "a", 20));
+        Writer w2 = closing(new Writer(s2, "b", 20));
+        for (int round = 0; round < 3; round++) {
+            int before = w1.written.ids.size();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w1.written.ids.size() > before + 3000
+                    && s1.acked(w1.written.ids.get(before + 1000)).isDone());
+            receiver.dropConnections(); // sends in flight, unacked: the sinks resend them
+        }
+        w1.close();
+        w2.close();
+        s1.acked(w1.written.last()).get(120, TimeUnit.SECONDS);
+        s2.acked(w2.written.last()).get(120, TimeUnit.SECONDS);
+        long dropped = assertEachOnceInOrder(topic, List.of(w1.written, w2.written), true);
+        System.out.println("at-least-once: the dedupe by header dropped " + dropped + " duplicates");
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    /** {@code wssink serve --kafka} in a child JVM, as an operator runs it. */
+    private ChildJvm serve(String topic, Path stderr) throws IOException {
+        Path config = tmp.resolve("producer.properties");
+        // a broker that is down fails a commit (no ack) in 5 s, not 15
+        Files.writeString(config, "max.block.ms=5000\n");
+        return ChildJvm.start(Main.class, stderr, "serve", "--kafka", broker.bootstrap(), "--topic", topic,
+                "--producer-config", config.toString());
+    }
+
+    private static String url(ChildJvm child, Path stderr) throws IOException {
+        await().atMost(Duration.ofSeconds(60)).until(() -> child.lineCount() > 0 || !child.isAlive());
+        assertTrue(child.isAlive(), "the receiver child died at start: " + Files.readString(stderr));
+        String line = child.lines().get(0);
+        assertTrue(line.startsWith("listening on "), line);
+        return line.substring("listening on ".length());
+    }
+
+    /** kill -SIGNAL pid. */
+    private static void signal(String signal, ChildJvm child) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + child.pid());
+    }
+
+    // ------------------------------------------------------------------------------------------------- reading back
+
+    /**
+     * Reads the whole topic {@code read_committed} and checks each stream's records against what its sink wrote:
+     * every id once, in order, with its payload and headers. With {@code dedupe}, first drops each record whose
+     * {@code wssink-id} is at or below the highest already seen for its {@code wssink-stream} (the consumer's side of
+     * at-least-once), and returns how many it dropped.
+     */
+    private static long assertEachOnceInOrder(String topic, List<Written> written, boolean dedupe) {
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byStream = readAll(topic, "read_committed");
+        long dropped = 0;
+        for (Written w : written) {
+            List<ConsumerRecord<byte[], byte[]>> records = byStream.getOrDefault(w.stream, List.of());
+            List<Long> ids = new ArrayList<>();
+            List<String> payloads = new ArrayList<>();
+            long highest = 0;
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                assertEquals(w.stream, new String(r.key(), StandardCharsets.UTF_8), "key = stream id");
+                long id = ByteBuffer.wrap(header(r, KafkaReceiverStore.ID_HEADER)).getLong();
+                if (dedupe && id <= highest) {
+                    dropped++;
+                    continue;
+                }
+                highest = Math.max(highest, id);
+                ids.add(id);
+                payloads.add(new String(r.value(), StandardCharsets.UTF_8));
+            }
+            if (!ids.equals(w.ids)) {
+                int at = firstDifference(ids, w.ids);
+                StringBuilder around = new StringBuilder();
+                int from = 0;
+                for (ConsumerRecord<byte[], byte[]> r : records) { // the stored records near the difference
+                    long id = ByteBuffer.wrap(header(r, KafkaReceiverStore.ID_HEADER)).getLong();
+                    if (Math.abs(id - w.ids.get(Math.min(at, w.ids.size() - 1))) < 3 || from++ == at) {
+                        around.append(String.format("%n  id %d at %d/%d, %tT.%<tL", id, r.partition(), r.offset(),
+                                r.timestamp()));
+                    }
+                }
+                fail("stream " + w.stream + ": " + ids.size() + " records, " + w.ids.size() + " written; first"
+                        + " difference at index " + at + " of " + topic + ": written " + w.ids.subList(Math.max(0,
+                        at - 2), Math.min(w.ids.size(), at + 3)) + ", stored " + ids.subList(Math.max(0, at - 2),
+                        Math.min(ids.size(), at + 3)) + around);
+            }
+            assertEquals(w.payloads, payloads, "stream " + w.stream + ": payloads");
+        }
+        return dropped;
+    }
+
+    private static int firstDifference(List<Long> a, List<Long> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            if (!a.get(i).equals(b.get(i))) {
+                return i;
+            }
+        }
+        return Math.min(a.size(), b.size());
+    }
+
+    private static byte[] header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        assertNotNull(h, "record at offset " + r.offset() + " has no " + name + " header");
+        if (name.equals(KafkaReceiverStore.STREAM_HEADER)) {
+            assertArrayEquals(r.key(), h.value());
+        }
+        return h.value();
+    }
+
+    /** Every record of the topic at {@code isolation}, by stream (the wssink-stream header), in partition order. */
+    static Map<String, List<ConsumerRecord<byte[], byte[]>>> readAll(String topic, String isolation) {
+        Properties p = broker.clientConfig();
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byStream = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo info : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+                tps.add(new TopicPartition(topic, info.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                assertTrue(System.nanoTime() < deadline, "reading " + topic + " back took longer than 60 s");
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    String stream = new String(header(r, KafkaReceiverStore.STREAM_HEADER), StandardCharsets.UTF_8);
+                    byStream.computeIfAbsent(stream, k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        return byStream;
+    }
+}

@@ -483,6 +483,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
         }
     }
 
+    /** A transaction commit per stream per read burst would cost a round trip to the broker each: every interval. */
+    @Override
+    public boolean commitsAtEveryReadBurst() {
+        return false;
+    }
+
     /** Counts records, bytes and duplicates into {@code m} from now on (serve --metrics-port); before it listens. */
     @Override
     public void meters(ReceiverMeters m) {

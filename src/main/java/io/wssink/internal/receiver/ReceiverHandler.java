@@ -213,7 +213,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (ackMode && config.ackOnReadComplete() && bytesSinceAck > 0) {
+        if (ackMode && config.ackOnReadComplete() && store.commitsAtEveryReadBurst() && bytesSinceAck > 0) {
             if (committing) {
                 ackAfterCommit = true;
             } else {

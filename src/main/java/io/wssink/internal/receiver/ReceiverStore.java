@@ -73,6 +73,15 @@ public interface ReceiverStore extends AutoCloseable {
     /** Ends {@code owner}'s ownership, if it still has it; the stream's idle time starts now. */
     void release(Stream stream, Object owner);
 
+    /**
+     * Whether a commit is cheap enough to make at the end of every read burst ({@link ReceiverConfig#ackOnReadComplete}):
+     * a file's group commit is; a Kafka transaction per stream per commit is not, so that store commits every ack
+     * interval (or ackBytes) only.
+     */
+    default boolean commitsAtEveryReadBurst() {
+        return true;
+    }
+
     /** Counts what it takes into {@code m} from now on; called by the receiver that owns it, before it listens. */
     default void meters(ReceiverMeters m) {
     }

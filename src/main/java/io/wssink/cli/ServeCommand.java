@@ -119,13 +119,15 @@ final class ServeCommand implements Callable<Integer> {
                     + "; serve wss:// with --tls-cert and --tls-key");
         }
         ReferenceReceiver receiver = ReferenceReceiver.start(config);
+        MetricsServer endpoint;
         try {
-            metrics.start(receiver); // lives as long as the process
+            endpoint = metrics.start(receiver); // lives as long as the process
         } catch (RuntimeException e) {
             receiver.close();
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SendCommand.closeEndpoint(endpoint); // first, as in send: no scrape reads a receiver being closed
             try {
                 receiver.close();
             } catch (Exception e) {

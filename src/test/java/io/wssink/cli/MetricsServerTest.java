@@ -125,6 +125,23 @@ class MetricsServerTest {
     }
 
     @Test
+    void receiverStreamsConnectedIs1WhileASenderIsConnectedAnd0AfterItLeft() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             MetricsServer server = onFreePort().start(receiver)) {
+            String base = "http://127.0.0.1:" + server.port();
+            assertEquals(0, sum(get(base + "/metrics").body(), "wssink_receiver_streams_connected"));
+            try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+                sink.acked(sink.write("one")).get(30, TimeUnit.SECONDS);
+                String s = get(base + "/metrics").body();
+                assertEquals(1, sum(s, "wssink_receiver_streams_connected"), s);
+            }
+            // the sink closed its connection: the receiver notices the close a moment later
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertEquals(0, sum(get(base + "/metrics").body(), "wssink_receiver_streams_connected")));
+        }
+    }
+
+    @Test
     void aPortInUseIsOneClearError() throws Exception {
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build())) {
             MetricsOptions o = onFreePort();

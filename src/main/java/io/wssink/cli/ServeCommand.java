@@ -99,7 +99,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String bearer = token != null ? token : System.getenv("WSSINK_TOKEN");
+        String bearer = token; // WSSINK_TOKEN comes in through --token from the injected environment (Main)
         if (bearer != null && tokenFile != null) {
             throw new IllegalArgumentException("give --token-file or a token (--token, WSSINK_TOKEN), not both");
         }

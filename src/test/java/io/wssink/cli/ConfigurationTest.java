@@ -100,6 +100,15 @@ class ConfigurationTest {
         }
     }
 
+    @Test
+    void anEmptyWssinkTokenInTheInjectedEnvironmentIsRefusedNotTakenAsNone() {
+        try (CapturedStderr err = new CapturedStderr()) {
+            int code = Main.run(Map.of("WSSINK_TOKEN", ""), "serve", "--out", tmp.resolve("o").toString());
+            assertEquals(ExitCodes.USAGE, code, err.text());
+            assertTrue(err.text().contains("the token is empty"), err.text());
+        }
+    }
+
     /** Runs Main with an empty injected environment, whatever the process's environment holds. */
     public static final class InjectedEnvironmentChild {
         public static void main(String[] args) {

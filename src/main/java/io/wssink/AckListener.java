@@ -4,6 +4,10 @@ package io.wssink;
  * Hears of each event that a {@link WebSocketSink} sent and its receiver acknowledged (in raw mode: that was
  * written to the socket), for figures such as the time from write to ack. Called on the sink's forwarder thread,
  * once per event, oldest first: it must return at once and never block, or it holds back delivery.
+ *
+ * <p>An event acknowledged by the resume ack of a later connection (the acks of the one that sent it were lost) is
+ * heard of too. Events whose write time the sink does not know (sent by an earlier process, or before an internal
+ * error made it read the spool again) are not: {@link WebSocketSink#ackedEvents()} counts every one.
  */
 @FunctionalInterface
 public interface AckListener {

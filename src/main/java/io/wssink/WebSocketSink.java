@@ -143,6 +143,15 @@ public final class WebSocketSink implements Sink {
     }
 
     /**
+     * Events whose acknowledgement moved the spool's cursor since this sink was built (in raw mode: written to the
+     * socket), including those a receiver's resume ack covered after a reconnect; readable after close. Reads one
+     * volatile field: cheap enough for any scrape.
+     */
+    public long ackedEvents() {
+        return forwarder.ackedEvents();
+    }
+
+    /**
      * Whether the sink still forwards: false once closed, or if its forwarder thread ended on an error it could not
      * recover from (logged; the spool keeps every event for the next start).
      */

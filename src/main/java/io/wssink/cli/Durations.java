@@ -37,7 +37,11 @@ final class Durations implements ITypeConverter<Duration> {
                     default -> Duration.ofDays(n);
                 };
             }
-            return Duration.parse(v.toUpperCase(Locale.ROOT));
+            Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
+            if (d.isNegative()) { // ISO-8601 has signs (PT-5S, -PT5S); no timeout or interval here can be negative
+                throw new TypeConversionException("'" + value + "' is negative: write 0 or more, as " + FORMS);
+            }
+            return d;
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new TypeConversionException("'" + value + "' is not a duration: write " + FORMS);
         }

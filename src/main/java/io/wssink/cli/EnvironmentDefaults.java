@@ -20,6 +20,8 @@ import java.util.Map;
  */
 final class EnvironmentDefaults implements IDefaultValueProvider {
     static final String PREFIX = "WSSINK_";
+    /** Set but empty, it is passed on as empty (and refused), where any other empty variable counts as unset. */
+    private static final String EMPTY_REFUSED = "WSSINK_TOKEN";
 
     private final Map<String, String> env;
 
@@ -42,6 +44,9 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         }
         String name = variable(option);
         String value = name == null ? null : env.get(name);
+        if (EMPTY_REFUSED.equals(name) && value != null) {
+            return value; // an empty token is refused by serve (a secret that failed to load), never taken as none
+        }
         return value == null || value.isEmpty() ? null : value;
     }
 

@@ -60,6 +60,7 @@ final class SendCommand implements Callable<Integer> {
             if (finished.get()) {
                 return; // the command ended on its own (an error included): its own exit code stands
             }
+            closeEndpoint(endpoint); // first: no scrape reads a spool being closed
             sink.close(); // drains as the protocol says; what is not acked stays spooled
             System.err.println("wssink: interrupted; " + spooled(options.spool) + " events stay in the spool");
             Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
@@ -83,10 +84,14 @@ final class SendCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs, and returns at once: finished is set
             }
+            closeEndpoint(endpoint); // first: a scrape racing the shutdown must not read a spool being closed
             sink.close();
-            if (endpoint != null) {
-                endpoint.close();
-            }
+        }
+    }
+
+    static void closeEndpoint(MetricsServer endpoint) {
+        if (endpoint != null) {
+            endpoint.close();
         }
     }
 

@@ -125,7 +125,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String bearer = token != null ? token : System.getenv("WSSINK_TOKEN");
+        String bearer = token; // WSSINK_TOKEN comes in through --token from the injected environment (Main)
         if (bearer != null && tokenFile != null) {
             throw new IllegalArgumentException("give --token-file or a token (--token, WSSINK_TOKEN), not both");
         }
@@ -159,13 +159,15 @@ final class ServeCommand implements Callable<Integer> {
         ReferenceReceiver receiver = kafka == null ? ReferenceReceiver.start(config)
                 : ReferenceReceiver.start(config, KafkaReceiverStore.open(config, topic,
                         Enums.parse(KafkaReceiverStore.Guarantee.class, guarantee, "--guarantee"), kafkaConfig()));
+        MetricsServer endpoint;
         try {
-            metrics.start(receiver); // lives as long as the process
+            endpoint = metrics.start(receiver); // lives as long as the process
         } catch (RuntimeException e) {
             receiver.close();
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SendCommand.closeEndpoint(endpoint); // first, as in send: no scrape reads a receiver being closed
             try {
                 receiver.close();
             } catch (Exception e) {

@@ -1,6 +1,5 @@
 package io.wssink.micrometer;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,8 +30,9 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>wssink_spool_oldest_unacked_age_seconds</td><td>gauge</td><td>age of the oldest of them, 0 when none</td></tr>
  * <tr><td>wssink_events_appended_total</td><td>counter</td><td>events appended to the spool in its life, by every
  *     process</td></tr>
- * <tr><td>wssink_events_acked_total</td><td>counter</td><td>events this sink sent that the receiver acknowledged
- *     (raw mode: wrote to the socket)</td></tr>
+ * <tr><td>wssink_events_acked_total</td><td>counter</td><td>events whose acknowledgement moved the spool's cursor
+ *     since the sink was built (raw mode: written to the socket), including those a resume ack covered after a
+ *     reconnect ({@link WebSocketSink#ackedEvents()})</td></tr>
  * <tr><td>wssink_events_dropped_total</td><td>counter</td><td>events never to be delivered, tagged {@code reason}:
  *     {@code spool_full} (DROP_NEWEST, or full with nothing to drop), {@code drop_oldest}, {@code expired}
  *     (maxEventAge)</td></tr>
@@ -40,8 +40,10 @@ import java.util.function.ToDoubleFunction;
  *     check</td></tr>
  * <tr><td>wssink_connection_up</td><td>gauge</td><td>1 while connected, else 0</td></tr>
  * <tr><td>wssink_reconnects_total</td><td>counter</td><td>connections opened after the first one</td></tr>
- * <tr><td>wssink_ack_latency_seconds</td><td>histogram</td><td>from write to ack, per event sent after
- *     binding</td></tr>
+ * <tr><td>wssink_ack_latency_seconds</td><td>histogram</td><td>from write to ack, per event this sink sent after
+ *     binding and saw acknowledged, across reconnects; events whose write time it does not know (sent by an
+ *     earlier process, or before an internal error made it read the spool again) are counted in
+ *     {@code wssink_events_acked_total} but left out of the histogram</td></tr>
  * </table>
  *
  * <p>Reading the meters never slows {@code write}: the gauges and function counters read
@@ -62,7 +64,6 @@ public final class WssinkMetrics implements MeterBinder {
     /** The latest snapshot and when it was taken; any scraping thread replaces it (a race costs one more read). */
     private volatile Snapshot last;
     /** Set by bindTo, then used by the forwarder thread. */
-    private Counter acked;
     private Timer latency;
 
     private record Snapshot(SinkStatus status, long takenNanos) {
@@ -97,8 +98,10 @@ public final class WssinkMetrics implements MeterBinder {
                 .tags(tags).register(registry);
         counter(registry, "wssink.events.appended", Tags.empty(), "Events appended to the spool",
                 s -> s.spool().appendedEvents());
-        acked = Counter.builder("wssink.events.acked").tags(tags)
-                .description("Events sent and acknowledged by the receiver (raw mode: written to the socket)")
+        // from the cursor's movement, not from the ack listener: a resume ack after a reconnect acknowledges events
+        // the listener never hears of with a write time
+        FunctionCounter.builder("wssink.events.acked", this, m -> m.sink.ackedEvents()).tags(tags)
+                .description("Events whose acknowledgement moved the spool's cursor (raw mode: written to the socket)")
                 .register(registry);
         counter(registry, "wssink.events.dropped", Tags.of("reason", "spool_full"),
                 "Events that will never be delivered", s -> s.spool().droppedEvents());
@@ -123,9 +126,8 @@ public final class WssinkMetrics implements MeterBinder {
         sink.addAckListener(this::onAck);
     }
 
-    /** On the forwarder thread: a Counter and a Timer record without allocating. */
+    /** On the forwarder thread: a Timer records without allocating. */
     private void onAck(long id, long writtenAtMillis, long ackedAtMillis) {
-        acked.increment();
         latency.record(Math.max(0, ackedAtMillis - writtenAtMillis), TimeUnit.MILLISECONDS);
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -53,6 +54,65 @@ class ConfigurationTest {
             String text = err.text().trim();
             assertTrue(text.contains("'5 seconds' is not a duration: write 250ms, 5s, 2m, 1h"), text);
             assertEquals(1, text.lines().count(), text);
+        }
+    }
+
+    @Test
+    void aNegativeIsoDurationIsRefusedInOneLineWithExit2() {
+        for (String negative : List.of("PT-5S", "-PT5S", "pt-0.5s")) {
+            // parsed first: a negative timeout taken would have send wait on stdin
+            assertThrows(CommandLine.ParameterException.class, () -> parse(Map.of(), SendCommand.class, "send",
+                    "--url", "ws://127.0.0.1:1/", "--spool", "s", "--timeout", negative), negative);
+            try (CapturedStderr err = new CapturedStderr()) {
+                int code = Main.run(Map.of(), "send", "--url", "ws://127.0.0.1:1/", "--spool",
+                        tmp.resolve("s").toString(), "--timeout", negative);
+                assertEquals(ExitCodes.USAGE, code, negative);
+                String text = err.text().trim();
+                assertTrue(text.contains("'" + negative + "' is negative: write 0 or more, as 250ms, 5s"), text);
+                assertEquals(1, text.lines().count(), text);
+            }
+        }
+        assertEquals(Duration.ZERO, Durations.parse("PT0S"), "zero is not negative");
+    }
+
+    /**
+     * serve read WSSINK_TOKEN with System.getenv itself, past the environment Main was given: run in a child JVM
+     * whose process environment holds WSSINK_TOKEN while the injected one is empty, serve must see no token (so
+     * --token-file alone is fine, and the next check, --format with --binary, is the one that speaks).
+     */
+    @Test
+    void serveTakesItsTokenFromTheInjectedEnvironmentOnly() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "from-the-file\n");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), InjectedEnvironmentChild.class.getName(), "serve", "--out",
+                tmp.resolve("o").toString(), "--token-file", tokens.toString(), "--binary", "--format", "lines");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("WSSINK_TOKEN", "from-the-process");
+        Process child = pb.start();
+        try {
+            String said = new String(child.getInputStream().readAllBytes());
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), said);
+            assertEquals(ExitCodes.USAGE, child.exitValue(), said);
+            assertTrue(said.contains("give --format or --binary, not both"), said);
+            assertFalse(said.contains("from-the-process"), said);
+        } finally {
+            child.toHandle().destroyForcibly();
+        }
+    }
+
+    @Test
+    void anEmptyWssinkTokenInTheInjectedEnvironmentIsRefusedNotTakenAsNone() {
+        try (CapturedStderr err = new CapturedStderr()) {
+            int code = Main.run(Map.of("WSSINK_TOKEN", ""), "serve", "--out", tmp.resolve("o").toString());
+            assertEquals(ExitCodes.USAGE, code, err.text());
+            assertTrue(err.text().contains("the token is empty"), err.text());
+        }
+    }
+
+    /** Runs Main with an empty injected environment, whatever the process's environment holds. */
+    public static final class InjectedEnvironmentChild {
+        public static void main(String[] args) {
+            System.exit(Main.run(Map.of(), args));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.wssink.cli;
 
+import io.wssink.WebSocketSink;
 import io.wssink.internal.chaos.FaultProxy;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -139,5 +141,14 @@ class MetricsIT {
             assertEquals(0, sum(s, "wssink_receiver_streams_connected"), "both sends ended");
         });
         Output.assertExactly(out, "line-", 20);
+
+        // a sender that stays connected is counted while it is, and no longer once it left
+        try (WebSocketSink sink = WebSocketSink.builder().url(url).spool(tmp.resolve("spool-2")).build()) {
+            sink.acked(sink.write("still connected")).get(60, TimeUnit.SECONDS);
+            String s = get(base + "/metrics").body();
+            assertEquals(1, sum(s, "wssink_receiver_streams_connected"), s);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertEquals(0, sum(get(base + "/metrics").body(), "wssink_receiver_streams_connected")));
     }
 }

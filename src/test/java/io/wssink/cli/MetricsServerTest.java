@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.wssink.testing.PrometheusText.sum;
 import static org.awaitility.Awaitility.await;
@@ -62,6 +63,49 @@ class MetricsServerTest {
         }
     }
 
+    /** An Error that even recovery cannot describe: its toString fails, so the forwarder's recovery fails too. */
+    private static final class UnprintableError extends Error {
+        @Override
+        public String toString() {
+            throw new IllegalStateException("cannot describe this error");
+        }
+    }
+
+    /**
+     * The forwarder stops on an error it cannot recover from (an ack listener throws an Error that cannot even be
+     * printed, so the recovery itself fails) while the sink, and so its spool, stays open: /healthz must say 503
+     * although the spool takes writes. sink.close() would close the spool too, so a check of the spool alone passed
+     * the test above.
+     */
+    @Test
+    void healthzIs503WhenTheForwarderStopsWhileTheSpoolStaysOpen() throws Exception {
+        AtomicBoolean armed = new AtomicBoolean();
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+            sink.addAckListener((id, writtenAt, ackedAt) -> {
+                if (armed.get()) {
+                    throw new UnprintableError();
+                }
+            });
+            try (MetricsServer server = onFreePort().start(sink)) {
+                String base = "http://127.0.0.1:" + server.port();
+                sink.acked(sink.write("one")).get(30, TimeUnit.SECONDS);
+                HttpResponse<String> up = get(base + "/healthz");
+                assertEquals(200, up.statusCode(), up.body());
+
+                armed.set(true);
+                sink.write("two"); // its ack reaches the listener, which stops the forwarder
+                await().atMost(Duration.ofSeconds(30)).until(() -> !sink.isForwarding());
+                HttpResponse<String> down = get(base + "/healthz");
+                assertEquals(503, down.statusCode(), down.body());
+                // the spool is still open: it takes writes and reports its backlog, which nobody forwards now
+                sink.write("three");
+                assertEquals(2, sink.quickStatus().spool().backlogEvents());
+                assertEquals(503, get(base + "/healthz").statusCode());
+            }
+        }
+    }
+
     @Test
     void healthzOfAReceiverIs200WhileItListensAnd503OnceClosed() throws Exception {
         ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
@@ -77,6 +121,23 @@ class MetricsServerTest {
             if (!closed) {
                 receiver.close();
             }
+        }
+    }
+
+    @Test
+    void receiverStreamsConnectedIs1WhileASenderIsConnectedAnd0AfterItLeft() throws Exception {
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             MetricsServer server = onFreePort().start(receiver)) {
+            String base = "http://127.0.0.1:" + server.port();
+            assertEquals(0, sum(get(base + "/metrics").body(), "wssink_receiver_streams_connected"));
+            try (WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+                sink.acked(sink.write("one")).get(30, TimeUnit.SECONDS);
+                String s = get(base + "/metrics").body();
+                assertEquals(1, sum(s, "wssink_receiver_streams_connected"), s);
+            }
+            // the sink closed its connection: the receiver notices the close a moment later
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertEquals(0, sum(get(base + "/metrics").body(), "wssink_receiver_streams_connected")));
         }
     }
 

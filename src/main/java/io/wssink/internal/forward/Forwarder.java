@@ -62,11 +62,20 @@ public final class Forwarder {
     private final StatusBoard status = new StatusBoard();
     /** Added to by any thread (rarely: a metrics binder), read by the forwarder thread at each record and ack. */
     private volatile AckObserver[] ackObservers = new AckObserver[0];
+    /**
+     * Events whose acknowledgement moved the cursor, acks and resume acks alike: written by the forwarder thread
+     * only (one writer), read by any thread. Counted from the cursor, not from {@link #inFlight}: a resume ack that
+     * skips ahead after a reconnect covers events this forwarder may never have timed (sent by an earlier process).
+     */
+    private volatile long ackedEvents;
 
     // the runner's thread only (then the closing thread, once ended is complete)
     private final Reconnector connections;
     private final SpoolRecord record = new SpoolRecord();
-    /** When each record in flight was written; kept only while someone observes acks. */
+    /**
+     * When each record in flight was written; kept only while someone observes acks, and kept across a reconnect:
+     * a resume ack that skips ahead acknowledges what the closed connection sent.
+     */
     private final InFlightTimes inFlight = new InFlightTimes();
     /** A record was read but did not fit the channel: it goes out first next time. */
     private boolean pendingRecord;
@@ -145,6 +154,14 @@ public final class Forwarder {
         AckObserver[] more = Arrays.copyOf(now, now.length + 1);
         more[now.length] = observer;
         ackObservers = more;
+    }
+
+    /**
+     * Events whose acknowledgement moved the spool's cursor since this forwarder started (in raw mode: written to the
+     * socket), including those a resume ack skipped ahead over. Any thread.
+     */
+    public long ackedEvents() {
+        return ackedEvents;
     }
 
     /** Whether the forwarder still takes turns: false once closing, or after an error it could not recover from. */
@@ -368,7 +385,7 @@ public final class Forwarder {
             case ACCEPTED -> { }
             case SKIP_AHEAD -> {
                 pendingRecord = false;
-                reader.skipTo(id);
+                ackedEvents += reader.skipTo(id); // one writer: this thread; the next turn times what inFlight knows
                 delivery.complete(id, spool::checkWillBeDelivered);
             }
             case BEYOND_SPOOL -> protocolError("resume ack " + Long.toUnsignedString(id)
@@ -391,7 +408,8 @@ public final class Forwarder {
     private void onClosed(Failure failure) {
         connections.onClosed(failure, delivery.peerAck(), stopping);
         pendingRecord = false;
-        inFlight.clear();
+        // inFlight is kept: the next connection's resume ack may acknowledge what this one sent (SKIP_AHEAD), and
+        // clearing it left those events out of the ack observers (acked_total stayed below what was delivered)
         reader.rewind();
     }
 
@@ -445,7 +463,7 @@ public final class Forwarder {
         }
         if (Long.compareUnsigned(target, reader.ackedId()) > 0
                 && Long.compareUnsigned(target, reader.lastReadId()) <= 0) {
-            reader.ack(target);
+            ackedEvents += reader.ack(target); // one writer: this thread
             work++;
         }
         long now = System.nanoTime();

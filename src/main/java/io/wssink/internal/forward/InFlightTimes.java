@@ -15,7 +15,14 @@ final class InFlightTimes {
     private int head;
     private int size;
 
+    /**
+     * Adds a record sent; one at or below the newest entry was sent before, on a connection that ended, and read again
+     * after the rewind: it is there already, with the same write time, and not added twice.
+     */
     void add(long id, long writtenAtMillis) {
+        if (size > 0 && Long.compareUnsigned(id, ids[(head + size - 1) & (ids.length - 1)]) <= 0) {
+            return;
+        }
         if (size == ids.length) {
             grow();
         }
@@ -33,7 +40,7 @@ final class InFlightTimes {
         return size;
     }
 
-    /** The connection ended: what it sent is read and sent again, and added again then. */
+    /** Reading starts again from the cursor after an internal error: what is sent again is added again then. */
     void clear() {
         head = 0;
         size = 0;

@@ -324,8 +324,9 @@ public final class FileReceiverStore implements ReceiverStore {
                 return;
             }
             try {
-                meters.received(payload.readableBytes());
+                int bytes = payload.readableBytes();
                 write(payload);
+                meters.received(bytes); // after the write: one that fails is resent, and counted then, once
                 stream.highest = id;
             } catch (IOException e) {
                 failure[0] = e;
@@ -346,8 +347,9 @@ public final class FileReceiverStore implements ReceiverStore {
         }
         records++;
         try {
-            meters.received(payload.readableBytes());
+            int bytes = payload.readableBytes();
             write(payload);
+            meters.received(bytes); // after the write, as for frames
         } catch (IOException e) {
             throw failWrite(e);
         }

@@ -34,7 +34,9 @@ import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /** The {@link Spool} on a Chronicle Queue. See docs/SPOOL.md for the layout, the cursor and retention. */
 final class ChronicleSpool implements Spool {
@@ -104,6 +106,12 @@ final class ChronicleSpool implements Spool {
     private volatile long lastDiskBytes;
     /** Cleared first thing by close, so statsWithoutLock stops reading files about to be unmapped. */
     private volatile boolean openForStats = true;
+    /**
+     * Held shared by each statsWithoutLock while it reads the mapped files, and exclusively by close before it unmaps
+     * them: the flag alone let a scrape that had checked it read on while close unmapped (a scrape racing shutdown).
+     * Never taken by append: a scrape waits for no write, and no write for a scrape.
+     */
+    private final ReentrantReadWriteLock statsReaders = new ReentrantReadWriteLock();
 
     private ChronicleSpool(SpoolConfig config, Marker marker, SingleChronicleQueue queue, AppendClock clock) {
         this.config = config;
@@ -489,10 +497,16 @@ final class ChronicleSpool implements Spool {
      */
     @Override
     public SpoolStats statsWithoutLock() {
-        if (!openForStats) {
-            throw new IllegalStateException("the spool is closed");
+        Lock shared = statsReaders.readLock();
+        shared.lock();
+        try {
+            if (!openForStats) {
+                throw new IllegalStateException("the spool is closed");
+            }
+            return statsWith(lastDiskBytes);
+        } finally {
+            shared.unlock();
         }
-        return statsWith(lastDiskBytes);
     }
 
     private SpoolStats statsWith(long diskBytes) {
@@ -624,7 +638,13 @@ final class ChronicleSpool implements Spool {
 
     @Override
     public synchronized void close() {
-        openForStats = false;
+        Lock exclusive = statsReaders.writeLock();
+        exclusive.lock(); // waits for the scrapes under way (each reads for a few ms at most); later ones see the flag
+        try {
+            openForStats = false;
+        } finally {
+            exclusive.unlock();
+        }
         if (closed) {
             return;
         }

@@ -290,17 +290,30 @@ final class ChronicleSpoolReader implements SpoolReader {
     }
 
     @Override
-    public void skipTo(long id) {
-        if (Long.compareUnsigned(id, ackedId()) <= 0) {
-            return;
+    public long skipTo(long id) {
+        applyDrop(); // what DROP_OLDEST dropped is stepped over, not counted as acknowledged
+        long cursor = ackedId();
+        if (Long.compareUnsigned(id, cursor) <= 0) {
+            return 0;
         }
         if (Long.compareUnsigned(id, lastAppendedId()) > 0) {
             throw new IllegalArgumentException("cannot skip to " + Long.toUnsignedString(id)
                     + ": past the last record appended " + Long.toUnsignedString(lastAppendedId()));
         }
+        // from the queue's index, not a scan: [cursor, id) has as many records as (cursor, id]
+        long events;
+        try {
+            events = cursor == Spool.NONE ? queue.countExcerpts(queue.firstIndex(), id) + 1
+                    : queue.countExcerpts(cursor, id);
+        } catch (IllegalStateException e) { // a file changing under the count: the skip matters, not its count
+            log.warn("spool {}: cannot count the events skipped to {} ({}); they are left out of the acked count",
+                    directory, Long.toUnsignedString(id), e.toString());
+            events = 0;
+        }
         counters.ackCursor.setOrderedValue(id);
         counters.delivered.setOrderedValue(id); // the receiver holds everything up to it
         rewind();
+        return events;
     }
 
     @Override

@@ -63,9 +63,12 @@ public interface SpoolReader extends AutoCloseable {
      * The receiver already holds everything up to {@code id} (its resume ack): moves the cursor forward to it, even
      * past what was read, and rewinds reading to after it. An id at or below the cursor is ignored.
      *
+     * @return the number of events the cursor moved over (0 if ignored), for the count of acknowledged events: what
+     *         {@link FullPolicy#DROP_OLDEST} dropped is stepped over first and not in it; damaged or expired records
+     *         between the cursor and {@code id} are (no resume ack says which ones it covers)
      * @throws IllegalArgumentException when {@code id} is past the last record appended
      */
-    void skipTo(long id);
+    long skipTo(long id);
 
     /** Positions reading right after the cursor again: what was read but not acked will be read again. */
     void rewind();

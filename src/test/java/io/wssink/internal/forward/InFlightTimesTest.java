@@ -36,4 +36,20 @@ class InFlightTimesTest {
         assertTrue(times.isEmpty());
         assertEquals(0, times.ackThrough(Long.MAX_VALUE, 1, observers));
     }
+
+    @Test
+    void aRecordSentAgainAfterAReconnectKeepsItsOneEntry() {
+        InFlightTimes times = new InFlightTimes();
+        List<Long> seen = new ArrayList<>();
+        AckObserver[] observers = {(id, written, acked) -> seen.add(id)};
+        for (long id = 1; id <= 10; id++) {
+            times.add(id, id * 10);
+        }
+        for (long id = 1; id <= 12; id++) { // read again after the rewind, and two new ones
+            times.add(id, id * 10);
+        }
+        assertEquals(12, times.size());
+        assertEquals(12, times.ackThrough(12, 99, observers));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), seen);
+    }
 }

@@ -71,6 +71,32 @@ class ReceiverWriteFailureTest {
         Output.assertExactly(out, "event-", 100);
     }
 
+    /**
+     * A record whose write fails is not received: the receiver's meters count it once, when the resent copy is
+     * written. (A record bigger than the store's 256 KiB buffer is written at once, so its own write is the one that
+     * fails.) Before the fix it was counted before the write, once per failed attempt too.
+     */
+    @Test
+    void aRecordWhoseWriteFailedIsCountedOnceInTheReceiversMeters() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        FaultyFiles files = new FaultyFiles(out);
+        String big = "big-" + "x".repeat(300_000);
+        try (CapturedStderr err = new CapturedStderr();
+             ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build(), files);
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool"))
+                     .maxEventBytes(1 << 20).backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
+            sink.acked(sink.write("small")).get(30, TimeUnit.SECONDS);
+            files.arm(Fault.OUTPUT_WRITE);
+            long last = sink.write(big);
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 2);
+            files.arm(Fault.NONE);
+            sink.acked(last).get(30, TimeUnit.SECONDS);
+            assertEquals(2, receiver.meters().recordsReceived(), "each record once, the failed writes not at all");
+            assertEquals("small".length() + big.length(), receiver.meters().bytesReceived());
+        }
+        assertEquals(List.of("small", big), Output.lines(out));
+    }
+
     @Test
     void aFullDiskClosesConnectionsWithoutAckingAndTheRestArrivesOnceThereIsRoom() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),

@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  * them) and is answered here: the page, its files, the JSON API and the page's live feed (server-sent events).
  *
  * <p>Who may ask: with a token, an {@code Authorization: Bearer} header (scripts) or the session cookie the login
- * form sets (browsers); a request with an {@code Origin} header must come from the page itself or --allow-origin.
+ * form sets (browsers), never a token in the address; a request with an {@code Origin} header must come from the page itself or --allow-origin.
  * Without a token, the Host must be an IP address or localhost (or a host of --allow-origin): otherwise any web site
  * could read the console through DNS rebinding. Fields are owned by the channel's event loop.
  */
@@ -179,12 +179,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
         if (grant == null) {
             if (path.equals("/") && req.method().equals(HttpMethod.GET)) {
-                if (param(q, "token") != null) {
-                    login(ctx, req, q);
-                } else {
-                    FullHttpResponse res = file(HttpResponseStatus.UNAUTHORIZED, console.files().get("/login"));
-                    respond(ctx, req, res);
-                }
+                // never "/?token=": a token in an address stays in the browser's history and in proxies' logs
+                respond(ctx, req, file(HttpResponseStatus.UNAUTHORIZED, console.files().get("/login")));
             } else {
                 FullHttpResponse res = text(HttpResponseStatus.UNAUTHORIZED, "a valid Authorization: Bearer <token>"
                         + " header is required (or open the console's page and enter the token)");

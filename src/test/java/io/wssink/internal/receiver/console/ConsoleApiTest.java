@@ -232,14 +232,15 @@ class ConsoleApiTest {
         assertEquals("with bearer", inbox.get(0).text());
         assertEquals(0, inbox.stream().filter(m -> m.text().equals("x")).count(), "no refused post was sent");
 
-        Http.Response bad = Http.get(r.port(), "/?token=wrong");
+        Http.Response bad = Http.post(r.port(), "/login", "application/x-www-form-urlencoded", utf8("token=wrong"));
         assertEquals(303, bad.status());
         assertEquals("/?failed", bad.header("location"));
         assertNull(bad.header("set-cookie"));
 
-        Http.Response login = Http.get(r.port(), "/?token=" + token + "&stream=" + id);
+        Http.Response login = Http.post(r.port(), "/login", "application/x-www-form-urlencoded",
+                utf8("token=" + token + "&stream=" + id));
         assertEquals(303, login.status());
-        assertEquals("/?stream=" + id, login.header("location"), "the token leaves the address bar");
+        assertEquals("/?stream=" + id, login.header("location"), "back to the page, the stream chosen");
         String setCookie = login.header("set-cookie");
         assertTrue(setCookie.startsWith("wssink_console="), setCookie);
         assertTrue(setCookie.contains("HTTPOnly") || setCookie.contains("HttpOnly"), setCookie);
@@ -253,12 +254,24 @@ class ConsoleApiTest {
         assertEquals(202, Http.post(r.port(), messages, "text/plain", utf8("with cookie"), "Cookie", cookie,
                 "Origin", "http://127.0.0.1:" + r.port()).status());
 
-        Http.Response form = Http.post(r.port(), "/login", "application/x-www-form-urlencoded",
-                utf8("token=" + token + "&stream=" + id));
-        assertEquals(303, form.status());
-        assertTrue(form.header("set-cookie").startsWith("wssink_console="));
         await().atMost(WAIT).until(() -> inbox.size() == 2);
         assertEquals("with cookie", inbox.get(1).text());
+    }
+
+    /** A token in an address would stay in the browser's history and in proxies' logs: it logs no one in. */
+    @Test
+    void aTokenInTheAddressLogsNoOneInAndTheLoginPageIsServed() throws Exception {
+        String token = "s3cret-" + UUID.randomUUID();
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token));
+        for (String path : new String[] {"/?token=" + token, "/?token=" + token + "&stream=" + UUID.randomUUID(),
+                "/?token=wrong"}) {
+            Http.Response res = Http.get(r.port(), path);
+            assertEquals(401, res.status(), path);
+            assertNull(res.header("set-cookie"), "no session: " + path);
+            assertTrue(res.text().contains("needs a token"), "the login page: " + path);
+            assertFalse(res.text().contains(token), "the token is not echoed: " + path);
+        }
+        assertEquals(401, Http.get(r.port(), "/api/streams?token=" + token).status());
     }
 
     @Test

@@ -163,7 +163,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
         QueryStringDecoder q = new QueryStringDecoder(req.uri());
         String path = q.path();
-        String refusal = refusal(req);
+        String refusal = refusal(req, path);
         if (refusal != null) {
             respond(ctx, req, text(HttpResponseStatus.FORBIDDEN, refusal));
             return;
@@ -351,7 +351,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Why a request from a browser is refused (Origin, Host, fetch metadata), or null. */
-    private String refusal(FullHttpRequest req) {
+    private String refusal(FullHttpRequest req, String path) {
         HttpHeaders h = req.headers();
         String host = h.get(HttpHeaderNames.HOST);
         String origin = h.get(HttpHeaderNames.ORIGIN);
@@ -365,10 +365,22 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             return "Origin not allowed: only the console's own page may call it (serve --allow-origin ORIGIN allows"
                     + " another)";
         }
-        if ("cross-site".equals(h.get("Sec-Fetch-Site")) && origin == null) {
+        if ("cross-site".equals(h.get("Sec-Fetch-Site")) && origin == null && !topLevelPageLoad(req, path)) {
             return "a request from another site";
         }
         return null;
+    }
+
+    /**
+     * A link to the page followed from another site (a wiki's {@code /?stream=...}): a top-level GET of {@code /}
+     * only. It reads nothing back to that site, and the session cookie (SameSite=Strict) does not come with it, so
+     * with a token the login form answers. The API, the feed, the scripts and any POST stay refused.
+     */
+    private static boolean topLevelPageLoad(FullHttpRequest req, String path) {
+        HttpHeaders h = req.headers();
+        String dest = h.get("Sec-Fetch-Dest");
+        return path.equals("/") && req.method().equals(HttpMethod.GET) && "navigate".equals(h.get("Sec-Fetch-Mode"))
+                && (dest == null || dest.equals("document"));
     }
 
     static boolean safeHost(String host, Set<String> allowedOrigins) {

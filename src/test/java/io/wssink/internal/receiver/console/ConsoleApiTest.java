@@ -322,6 +322,46 @@ class ConsoleApiTest {
         assertEquals("from the page", inbox.get(0).text());
     }
 
+    /** What Chromium sends when a link on another site (a wiki) is clicked: a top-level navigation, no Origin. */
+    private static final String[] LINK_FROM_ANOTHER_SITE = {"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode",
+            "navigate", "Sec-Fetch-Dest", "document", "Sec-Fetch-User", "?1", "Referer", "https://wiki.example/runbook"};
+
+    @Test
+    void aLinkFromAnotherSiteOpensThePageButNeitherTheApiNorTheFeedNorAPost() throws Exception {
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")));
+        List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
+        String id = streamOf(sink(r, "spool", inbox));
+        awaitConnected(r, id, true);
+
+        Http.Response page = Http.get(r.port(), "/?stream=" + id, LINK_FROM_ANOTHER_SITE);
+        assertEquals(200, page.status(), page.text());
+        assertTrue(page.text().contains("id=\"streams\""), "the page itself");
+
+        for (String path : new String[] {"/api/streams", "/api/live?stream=" + id, "/api/streams/" + id + "/events",
+                "/console.js"}) {
+            assertEquals(403, Http.get(r.port(), path, LINK_FROM_ANOTHER_SITE).status(), path);
+        }
+        assertEquals(403, Http.post(r.port(), "/", "text/plain", utf8("x"), LINK_FROM_ANOTHER_SITE).status());
+        assertEquals(403, Http.post(r.port(), "/api/streams/" + id + "/messages", "text/plain", utf8("x"),
+                LINK_FROM_ANOTHER_SITE).status(), "a cross-site form post is no link");
+        assertEquals(403, Http.get(r.port(), "/", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
+                "Sec-Fetch-Dest", "iframe").status(), "the page in another site's frame is no link");
+        assertEquals(403, Http.get(r.port(), "/", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "no-cors",
+                "Sec-Fetch-Dest", "image").status(), "nor is an image tag");
+        assertTrue(inbox.isEmpty());
+    }
+
+    @Test
+    void withATokenALinkFromAnotherSiteGetsTheLoginForm() throws Exception {
+        String token = "s3cret-" + UUID.randomUUID();
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token));
+        String stream = UUID.randomUUID().toString();
+        Http.Response page = Http.get(r.port(), "/?stream=" + stream, LINK_FROM_ANOTHER_SITE);
+        assertEquals(401, page.status(), page.text());
+        assertTrue(page.text().contains("needs a token"), page.text());
+        assertEquals(403, Http.get(r.port(), "/api/streams", LINK_FROM_ANOTHER_SITE).status());
+    }
+
     @Test
     void withoutUiTheReceiverServesNoConsole() throws Exception {
         try (ReferenceReceiver r = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("plain.txt")).build())) {

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.CookieHeaderNames;
@@ -212,7 +213,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (path.equals("/api/live")) {
-            live(ctx, q, grant);
+            live(ctx, q, grant, authorization(req));
             return;
         }
         String[] parts = path.split("/");
@@ -333,8 +334,24 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
 
     /** The streams this request may see, or null when it needs a token it lacks. */
     private Predicate<String> grant(FullHttpRequest req) {
+        return grant(authorization(req));
+    }
+
+    /**
+     * The streams the bearer of {@code authorization} may see now, or null when it needs a token it lacks: asked
+     * again for each request and at each tick of a live feed, so a token removed from --token-file ends both.
+     */
+    private Predicate<String> grant(String authorization) {
         if (console.tokens() == null) {
             return EVERY_STREAM;
+        }
+        return authorization == null ? null : console.tokens().apply(authorization);
+    }
+
+    /** The request's Authorization header, or the one its session cookie stands for; or null. */
+    private String authorization(FullHttpRequest req) {
+        if (console.tokens() == null) {
+            return null;
         }
         String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (authorization == null) {
@@ -347,7 +364,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        return authorization == null ? null : console.tokens().apply(authorization);
+        return authorization;
     }
 
     /** Why a request from a browser is refused (Origin, Host, fetch metadata), or null. */
@@ -406,9 +423,9 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
 
     // ---- the live feed: server-sent events, pushed every TICK_MILLIS; a browser that does not read misses ticks
 
-    private void live(ChannelHandlerContext ctx, QueryStringDecoder q, Predicate<String> grant) {
+    private void live(ChannelHandlerContext ctx, QueryStringDecoder q, Predicate<String> opened, String authorization) {
         String s = param(q, "stream");
-        String stream = s != null && UUID.matcher(s.toLowerCase(Locale.ROOT)).matches() && grant.test(s.toLowerCase(Locale.ROOT))
+        String stream = s != null && UUID.matcher(s.toLowerCase(Locale.ROOT)).matches() && opened.test(s.toLowerCase(Locale.ROOT))
                 ? s.toLowerCase(Locale.ROOT) : null;
         long[] after = {0};
         try {
@@ -425,6 +442,14 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         int[] tick = {0};
         String[] lastMessages = {""};
         ticker = ctx.executor().scheduleAtFixedRate(() -> {
+            // the token may have left --token-file since the feed opened (or since the last tick): then the feed ends,
+            // as the session's next request would be refused
+            Predicate<String> grant = grant(authorization);
+            if (grant == null) {
+                ticker.cancel(false);
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             if (!ctx.channel().isWritable()) {
                 return; // the browser is not reading: skip, hold nothing for it
             }
@@ -432,7 +457,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             if (tick[0]++ % 2 == 0) {
                 out.append("event: streams\ndata: ").append(jsonText(g -> writeStreams(g, grant))).append("\n\n");
             }
-            StreamView view = stream == null ? null : console.stream(stream);
+            StreamView view = stream == null || !grant.test(stream) ? null : console.stream(stream);
             if (view != null) {
                 StreamView.Tail tail = view.tail(after[0], StreamView.TAIL_EVENTS);
                 if (!tail.events().isEmpty()) {

@@ -483,6 +483,64 @@ class ConsoleApiTest {
         }
     }
 
+    /** docs/CONSOLE.md: "a token removed from --token-file ends its sessions"; an open live feed is one of them. */
+    @Test
+    void theLiveFeedEndsOnceItsTokenIsRemovedFromTheTokenFile() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "ops-token *\nstays *\n");
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).tokenFile(tokens));
+        Http.Response login = Http.post(r.port(), "/login", "application/x-www-form-urlencoded", utf8("token=ops-token"));
+        assertEquals(303, login.status());
+        String cookie = login.header("set-cookie").substring(0, login.header("set-cookie").indexOf(';'));
+        try (Socket bySession = liveFeed(r, "Cookie: " + cookie); Socket byHeader = liveFeed(r, "Authorization: Bearer ops-token");
+             Socket other = liveFeed(r, "Authorization: Bearer stays")) {
+            StringBuilder session = new StringBuilder();
+            StringBuilder header = new StringBuilder();
+            StringBuilder kept = new StringBuilder();
+            readUntil(bySession.getInputStream(), session, "event: streams");
+            readUntil(byHeader.getInputStream(), header, "event: streams");
+            readUntil(other.getInputStream(), kept, "event: streams");
+            assertTrue(session.toString().startsWith("HTTP/1.1 200"), session.toString());
+
+            Files.writeString(tokens, "stays *\n");
+            Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5))); // a coarse clock
+            readToEnd(bySession.getInputStream(), session);
+            readToEnd(byHeader.getInputStream(), header);
+            assertTrue(session.toString().endsWith("0\r\n\r\n"), "the chunked feed ends properly: " + session);
+            int lists = kept.toString().split("event: streams").length - 1;
+            readUntil(other.getInputStream(), kept, "event: streams", lists + 2); // a token still there: goes on
+        }
+        assertEquals(401, Http.get(r.port(), "/api/streams", "Cookie", cookie).status());
+    }
+
+    private static Socket liveFeed(ReferenceReceiver r, String credentials) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", r.port()), 5000);
+        s.setSoTimeout(500);
+        s.getOutputStream().write(("GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:" + r.port() + "\r\n" + credentials
+                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    /** Reads the feed until the receiver closes it. */
+    private static void readToEnd(InputStream in, StringBuilder seen) throws IOException {
+        byte[] buf = new byte[8192];
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            if (System.nanoTime() > deadline) {
+                fail("the feed still runs " + WAIT + " after its token was removed: " + seen);
+            }
+            try {
+                int n = in.read(buf);
+                if (n < 0) {
+                    return;
+                }
+                seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            } catch (SocketTimeoutException quiet) {
+                // nothing yet: read again until the deadline
+            }
+        }
+    }
+
     private static void readUntil(InputStream in, StringBuilder seen, String wanted) throws IOException {
         readUntil(in, seen, wanted, 1);
     }

@@ -209,7 +209,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
                 respond(ctx, req, text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET"));
                 return;
             }
-            respond(ctx, req, json(HttpResponseStatus.OK, g -> writeStreams(g, grant)));
+            respond(ctx, req, json(HttpResponseStatus.OK, g -> g.writeRawValue(
+                    streamsJson(console.list(grant, System.currentTimeMillis()), EVERY_STREAM))));
             return;
         }
         if (path.equals("/api/live")) {
@@ -300,7 +301,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             g.writeNumberField("position", position);
             if (dropped) {
                 g.writeStringField("error", "the stream's queue is full (" + StreamView.QUEUE_MESSAGES
-                        + " messages or " + StreamView.QUEUE_BYTES + " bytes); retry once its sender is connected");
+                        + " messages or " + StreamView.QUEUE_BYTES + " bytes), or the receiver's queues are ("
+                        + console.maxQueuedBytes() + " bytes in all); retry once its sender is connected");
             }
             g.writeEndObject();
         }));
@@ -455,7 +457,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             }
             StringBuilder out = new StringBuilder();
             if (tick[0]++ % 2 == 0) {
-                out.append("event: streams\ndata: ").append(jsonText(g -> writeStreams(g, grant))).append("\n\n");
+                out.append("event: streams\ndata: ")
+                        .append(streamsJson(console.listed(System.currentTimeMillis()), grant)).append("\n\n");
             }
             StreamView view = stream == null || !grant.test(stream) ? null : console.stream(stream);
             if (view != null) {
@@ -501,10 +504,20 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void writeStreams(JsonGenerator g, Predicate<String> grant) throws IOException {
-        long now = System.currentTimeMillis();
-        g.writeStartArray();
-        for (StreamView v : console.streams(grant)) {
+    /** The entries {@code visible} lets through, as a JSON list. */
+    private static String streamsJson(List<Console.Listed> listed, Predicate<String> visible) {
+        StringBuilder out = new StringBuilder("[");
+        for (Console.Listed l : listed) {
+            if (visible.test(l.id())) {
+                out.append(out.length() > 1 ? "," : "").append(l.json());
+            }
+        }
+        return out.append(']').toString();
+    }
+
+    /** One stream's entry of the stream list. */
+    static String streamJson(StreamView v, long now) {
+        return jsonText(g -> {
             StreamView.Summary s = v.summary();
             g.writeStartObject();
             g.writeStringField("stream", s.id());
@@ -525,8 +538,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             }
             g.writeEndArray();
             g.writeEndObject();
-        }
-        g.writeEndArray();
+        });
     }
 
     private static void writeTail(JsonGenerator g, String stream, StreamView.Tail tail) throws IOException {

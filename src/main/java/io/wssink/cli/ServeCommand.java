@@ -123,6 +123,10 @@ final class ServeCommand implements Callable<Integer> {
             + " send messages to their senders, and a JSON API (docs/CONSOLE.md). With a token, they need it too.")
     boolean ui;
 
+    @Option(names = "--ui-without-token", description = "Allow --ui without a token on an address other than loopback:"
+            + " anyone who reaches the port can then read every stream and message every job.")
+    boolean uiWithoutToken;
+
     @Override
     public Integer call() throws Exception {
         String bearer = token; // WSSINK_TOKEN comes in through --token from the injected environment (Main)
@@ -143,6 +147,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (kafka != null && (topic == null || topic.isBlank())) {
             throw new IllegalArgumentException("--kafka needs --topic: the topic to write to");
+        }
+        String refusal = uiRefusal(ui, bearer != null || tokenFile != null, bind, uiWithoutToken);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
         ReceiverConfig.Builder b = ReceiverConfig.builder(out).bind(bind).port(port)
                 .format(binary ? OutputFormat.BINARY : format == null ? OutputFormat.LINES : OutputFormat.parse(format))
@@ -212,6 +220,18 @@ final class ServeCommand implements Callable<Integer> {
                     + (e.getMessage() == null ? e.toString() : e.getMessage())
                     + " (both PEM; the key PKCS#8, unencrypted)");
         }
+    }
+
+    /**
+     * Why {@code serve} refuses to start its console, or null: without a token, a console on an address others can
+     * reach lets any of them message every job, so it takes a token or {@code --ui-without-token}.
+     */
+    static String uiRefusal(boolean ui, boolean token, String bind, boolean withoutToken) {
+        if (!ui || token || withoutToken || loopback(bind)) {
+            return null;
+        }
+        return "--ui on " + bind + " without a token would let anyone who reaches the port message every job: give"
+                + " --token-file FILE (or WSSINK_TOKEN), bind to 127.0.0.1, or add --ui-without-token";
     }
 
     private static boolean loopback(String address) {

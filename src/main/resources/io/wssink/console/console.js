@@ -9,6 +9,7 @@
   let source = null;
   let tail = []; // newest first
   let paused = false;
+  let unseen = 0; // events collected while paused, not shown yet
   let streams = [];
 
   function openFeed() {
@@ -30,6 +31,8 @@
     }
     selected = stream;
     tail = [];
+    unseen = 0;
+    $("paused-note").textContent = "";
     $("tail").textContent = "";
     $("messages").textContent = "";
     $("send-result").textContent = "";
@@ -128,13 +131,18 @@
     for (const e of batch.events) { // oldest first
       if (BigInt(e.id) > known) {
         tail.unshift(e);
+        if (paused) {
+          unseen++;
+        }
       }
     }
     if (batch.gap && hadTail) { // on opening, older events being gone is no news
       $("tail-note").textContent = "faster than the tail keeps: some events were skipped";
     }
     tail.length = Math.min(tail.length, MAX_TAIL);
-    if (!paused) {
+    if (paused) {
+      $("paused-note").textContent = "paused: " + unseen + " new " + (unseen === 1 ? "event" : "events") + " not shown";
+    } else {
       renderTail();
     }
   }
@@ -231,7 +239,14 @@
       result.className = "error";
     }
   });
-  $("pause").addEventListener("change", (e) => { paused = e.target.checked; if (!paused) { renderTail(); } });
+  $("pause").addEventListener("change", (e) => {
+    paused = e.target.checked;
+    unseen = 0;
+    $("paused-note").textContent = paused ? "paused: 0 new events not shown" : "";
+    if (!paused) {
+      renderTail();
+    }
+  });
   $("filter").addEventListener("input", renderTail);
   setInterval(renderStreams, 5000); // "s ago" ages even when nothing arrives; no request is made
   renderStreams();

@@ -27,6 +27,12 @@ import java.util.function.Predicate;
 public final class Console {
     /** Largest message a POST may carry: a request body is at most 16 KiB in the receiver (HttpObjectAggregator). */
     public static final int MAX_MESSAGE_BYTES = 8 << 10;
+    /**
+     * Bytes of queued messages the receiver holds for all its streams together: each stream may queue 1 MiB (and keep
+     * 64 KiB of tail), so 1024 streams with full queues would hold 1.3 GiB. A post past this gets 503, as for a full
+     * stream queue.
+     */
+    public static final long MAX_QUEUED_BYTES = 64L << 20;
 
     private final Map<String, StreamView> streams = new ConcurrentHashMap<>();
     private final int maxStreams;
@@ -34,17 +40,28 @@ public final class Console {
     private final Set<String> allowedOrigins;
     private final Sessions sessions = new Sessions();
     private final StaticFiles files = StaticFiles.load();
+    private final StreamView.Budget budget;
+    /** The stream list as every live feed sends it, built at most once per tick for all of them; guarded by this. */
+    private List<Listed> listed;
+    private long listedMillis;
 
     /**
      * @param tokens         null when the receiver needs no token; else, for an Authorization header, the streams it
      *                       may see (null: refused)
      * @param allowedOrigins the receiver's --allow-origin list
-     * @param maxStreams     streams remembered; past it the longest idle disconnected stream with nothing queued goes
+     * @param maxStreams     streams remembered; past it the longest idle disconnected stream with nothing queued goes,
+     *                       and when every stream is connected or has messages queued a new stream is not shown
      */
     public Console(Function<String, Predicate<String>> tokens, Set<String> allowedOrigins, int maxStreams) {
+        this(tokens, allowedOrigins, maxStreams, MAX_QUEUED_BYTES);
+    }
+
+    /** As above, with {@code maxQueuedBytes} in place of {@link #MAX_QUEUED_BYTES}. */
+    Console(Function<String, Predicate<String>> tokens, Set<String> allowedOrigins, int maxStreams, long maxQueuedBytes) {
         this.tokens = tokens;
         this.allowedOrigins = Set.copyOf(allowedOrigins);
         this.maxStreams = maxStreams;
+        this.budget = new StreamView.Budget(maxQueuedBytes);
     }
 
     /** A new handler for one connection's pipeline, placed before the sinks' handshake. */
@@ -54,11 +71,22 @@ public final class Console {
 
     /** A connection took {@code stream} (lower-case UUID); {@code highest} is what the store holds for it. */
     public void connected(String stream, Channel channel, long highest) {
-        StreamView v = streams.computeIfAbsent(stream, id -> new StreamView(id, System.currentTimeMillis()));
-        v.connected(channel, highest);
-        if (streams.size() > maxStreams) {
-            forgetOne();
+        StreamView v = streams.get(stream);
+        if (v == null) {
+            synchronized (this) {
+                v = streams.get(stream);
+                if (v == null) {
+                    // a stream with messages queued is not forgotten (they would be lost): when every stream is
+                    // connected or has some, the new one is not shown, and posts to it get 404, until room is made
+                    if (streams.size() >= maxStreams && !forgetOne()) {
+                        return;
+                    }
+                    v = new StreamView(stream, System.currentTimeMillis(), budget);
+                    streams.put(stream, v);
+                }
+            }
         }
+        v.connected(channel, highest);
     }
 
     /** The store accepted {@code frame} (wssink.v1 records) from the stream's connection. */
@@ -133,7 +161,8 @@ public final class Console {
         return out;
     }
 
-    private void forgetOne() {
+    /** Forgets the longest idle stream with no connection and nothing queued; false when there is none. */
+    private boolean forgetOne() {
         StreamView oldest = null;
         for (StreamView v : streams.values()) {
             StreamView.Summary s = v.summary();
@@ -141,9 +170,41 @@ public final class Console {
                 oldest = v;
             }
         }
-        if (oldest != null) {
-            streams.remove(oldest.id, oldest);
+        return oldest != null && streams.remove(oldest.id, oldest);
+    }
+
+    /** One stream's entry of the stream list, as JSON. */
+    record Listed(String id, String json) {
+    }
+
+    /**
+     * The stream list, most recently active first, as of at most one tick ago: a feed per browser tab each sends it
+     * every second, and it is built once for all of them (each keeps the entries its token may see).
+     */
+    synchronized List<Listed> listed(long nowMillis) {
+        if (listed == null || nowMillis - listedMillis >= ConsoleHttpHandler.TICK_MILLIS || nowMillis < listedMillis) {
+            listed = list(s -> true, nowMillis);
+            listedMillis = nowMillis;
         }
+        return listed;
+    }
+
+    /** The stream list as of now, most recently active first, of the streams {@code visible} lets through. */
+    List<Listed> list(Predicate<String> visible, long nowMillis) {
+        List<Listed> out = new ArrayList<>();
+        for (StreamView v : streams(visible)) {
+            out.add(new Listed(v.id, ConsoleHttpHandler.streamJson(v, nowMillis)));
+        }
+        return List.copyOf(out);
+    }
+
+    long maxQueuedBytes() {
+        return budget.max;
+    }
+
+    /** Bytes of messages queued for all streams. */
+    long queuedBytes() {
+        return budget.used();
     }
 
     Function<String, Predicate<String>> tokens() {

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.CookieHeaderNames;
@@ -64,7 +65,7 @@ import java.util.regex.Pattern;
  * them) and is answered here: the page, its files, the JSON API and the page's live feed (server-sent events).
  *
  * <p>Who may ask: with a token, an {@code Authorization: Bearer} header (scripts) or the session cookie the login
- * form sets (browsers); a request with an {@code Origin} header must come from the page itself or --allow-origin.
+ * form sets (browsers), never a token in the address; a request with an {@code Origin} header must come from the page itself or --allow-origin.
  * Without a token, the Host must be an IP address or localhost (or a host of --allow-origin): otherwise any web site
  * could read the console through DNS rebinding. Fields are owned by the channel's event loop.
  */
@@ -163,7 +164,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
         QueryStringDecoder q = new QueryStringDecoder(req.uri());
         String path = q.path();
-        String refusal = refusal(req);
+        String refusal = refusal(req, path);
         if (refusal != null) {
             respond(ctx, req, text(HttpResponseStatus.FORBIDDEN, refusal));
             return;
@@ -179,12 +180,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
         if (grant == null) {
             if (path.equals("/") && req.method().equals(HttpMethod.GET)) {
-                if (param(q, "token") != null) {
-                    login(ctx, req, q);
-                } else {
-                    FullHttpResponse res = file(HttpResponseStatus.UNAUTHORIZED, console.files().get("/login"));
-                    respond(ctx, req, res);
-                }
+                // never "/?token=": a token in an address stays in the browser's history and in proxies' logs
+                respond(ctx, req, file(HttpResponseStatus.UNAUTHORIZED, console.files().get("/login")));
             } else {
                 FullHttpResponse res = text(HttpResponseStatus.UNAUTHORIZED, "a valid Authorization: Bearer <token>"
                         + " header is required (or open the console's page and enter the token)");
@@ -212,11 +209,12 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
                 respond(ctx, req, text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET"));
                 return;
             }
-            respond(ctx, req, json(HttpResponseStatus.OK, g -> writeStreams(g, grant)));
+            respond(ctx, req, json(HttpResponseStatus.OK, g -> g.writeRawValue(
+                    streamsJson(console.list(grant, System.currentTimeMillis()), EVERY_STREAM))));
             return;
         }
         if (path.equals("/api/live")) {
-            live(ctx, q, grant);
+            live(ctx, q, grant, authorization(req));
             return;
         }
         String[] parts = path.split("/");
@@ -303,7 +301,8 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             g.writeNumberField("position", position);
             if (dropped) {
                 g.writeStringField("error", "the stream's queue is full (" + StreamView.QUEUE_MESSAGES
-                        + " messages or " + StreamView.QUEUE_BYTES + " bytes); retry once its sender is connected");
+                        + " messages or " + StreamView.QUEUE_BYTES + " bytes), or the receiver's queues are ("
+                        + console.maxQueuedBytes() + " bytes in all); retry once its sender is connected");
             }
             g.writeEndObject();
         }));
@@ -337,8 +336,24 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
 
     /** The streams this request may see, or null when it needs a token it lacks. */
     private Predicate<String> grant(FullHttpRequest req) {
+        return grant(authorization(req));
+    }
+
+    /**
+     * The streams the bearer of {@code authorization} may see now, or null when it needs a token it lacks: asked
+     * again for each request and at each tick of a live feed, so a token removed from --token-file ends both.
+     */
+    private Predicate<String> grant(String authorization) {
         if (console.tokens() == null) {
             return EVERY_STREAM;
+        }
+        return authorization == null ? null : console.tokens().apply(authorization);
+    }
+
+    /** The request's Authorization header, or the one its session cookie stands for; or null. */
+    private String authorization(FullHttpRequest req) {
+        if (console.tokens() == null) {
+            return null;
         }
         String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (authorization == null) {
@@ -351,11 +366,11 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        return authorization == null ? null : console.tokens().apply(authorization);
+        return authorization;
     }
 
     /** Why a request from a browser is refused (Origin, Host, fetch metadata), or null. */
-    private String refusal(FullHttpRequest req) {
+    private String refusal(FullHttpRequest req, String path) {
         HttpHeaders h = req.headers();
         String host = h.get(HttpHeaderNames.HOST);
         String origin = h.get(HttpHeaderNames.ORIGIN);
@@ -369,10 +384,22 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             return "Origin not allowed: only the console's own page may call it (serve --allow-origin ORIGIN allows"
                     + " another)";
         }
-        if ("cross-site".equals(h.get("Sec-Fetch-Site")) && origin == null) {
+        if ("cross-site".equals(h.get("Sec-Fetch-Site")) && origin == null && !topLevelPageLoad(req, path)) {
             return "a request from another site";
         }
         return null;
+    }
+
+    /**
+     * A link to the page followed from another site (a wiki's {@code /?stream=...}): a top-level GET of {@code /}
+     * only. It reads nothing back to that site, and the session cookie (SameSite=Strict) does not come with it, so
+     * with a token the login form answers. The API, the feed, the scripts and any POST stay refused.
+     */
+    private static boolean topLevelPageLoad(FullHttpRequest req, String path) {
+        HttpHeaders h = req.headers();
+        String dest = h.get("Sec-Fetch-Dest");
+        return path.equals("/") && req.method().equals(HttpMethod.GET) && "navigate".equals(h.get("Sec-Fetch-Mode"))
+                && (dest == null || dest.equals("document"));
     }
 
     static boolean safeHost(String host, Set<String> allowedOrigins) {
@@ -398,9 +425,9 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
 
     // ---- the live feed: server-sent events, pushed every TICK_MILLIS; a browser that does not read misses ticks
 
-    private void live(ChannelHandlerContext ctx, QueryStringDecoder q, Predicate<String> grant) {
+    private void live(ChannelHandlerContext ctx, QueryStringDecoder q, Predicate<String> opened, String authorization) {
         String s = param(q, "stream");
-        String stream = s != null && UUID.matcher(s.toLowerCase(Locale.ROOT)).matches() && grant.test(s.toLowerCase(Locale.ROOT))
+        String stream = s != null && UUID.matcher(s.toLowerCase(Locale.ROOT)).matches() && opened.test(s.toLowerCase(Locale.ROOT))
                 ? s.toLowerCase(Locale.ROOT) : null;
         long[] after = {0};
         try {
@@ -417,14 +444,23 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         int[] tick = {0};
         String[] lastMessages = {""};
         ticker = ctx.executor().scheduleAtFixedRate(() -> {
+            // the token may have left --token-file since the feed opened (or since the last tick): then the feed ends,
+            // as the session's next request would be refused
+            Predicate<String> grant = grant(authorization);
+            if (grant == null) {
+                ticker.cancel(false);
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             if (!ctx.channel().isWritable()) {
                 return; // the browser is not reading: skip, hold nothing for it
             }
             StringBuilder out = new StringBuilder();
             if (tick[0]++ % 2 == 0) {
-                out.append("event: streams\ndata: ").append(jsonText(g -> writeStreams(g, grant))).append("\n\n");
+                out.append("event: streams\ndata: ")
+                        .append(streamsJson(console.listed(System.currentTimeMillis()), grant)).append("\n\n");
             }
-            StreamView view = stream == null ? null : console.stream(stream);
+            StreamView view = stream == null || !grant.test(stream) ? null : console.stream(stream);
             if (view != null) {
                 StreamView.Tail tail = view.tail(after[0], StreamView.TAIL_EVENTS);
                 if (!tail.events().isEmpty()) {
@@ -468,10 +504,20 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void writeStreams(JsonGenerator g, Predicate<String> grant) throws IOException {
-        long now = System.currentTimeMillis();
-        g.writeStartArray();
-        for (StreamView v : console.streams(grant)) {
+    /** The entries {@code visible} lets through, as a JSON list. */
+    private static String streamsJson(List<Console.Listed> listed, Predicate<String> visible) {
+        StringBuilder out = new StringBuilder("[");
+        for (Console.Listed l : listed) {
+            if (visible.test(l.id())) {
+                out.append(out.length() > 1 ? "," : "").append(l.json());
+            }
+        }
+        return out.append(']').toString();
+    }
+
+    /** One stream's entry of the stream list. */
+    static String streamJson(StreamView v, long now) {
+        return jsonText(g -> {
             StreamView.Summary s = v.summary();
             g.writeStartObject();
             g.writeStringField("stream", s.id());
@@ -492,8 +538,7 @@ final class ConsoleHttpHandler extends ChannelInboundHandlerAdapter {
             }
             g.writeEndArray();
             g.writeEndObject();
-        }
-        g.writeEndArray();
+        });
     }
 
     private static void writeTail(JsonGenerator g, String stream, StreamView.Tail tail) throws IOException {

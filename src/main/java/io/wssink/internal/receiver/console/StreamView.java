@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the console knows of one wssink.v1 stream: whether it is connected, counts, a ring of the latest events (a
@@ -28,6 +29,46 @@ final class StreamView {
     /** Messages waiting per stream, and their bytes: a post past either is refused with 503 and counted. */
     static final int QUEUE_MESSAGES = 256;
     static final int QUEUE_BYTES = 1 << 20;
+    /**
+     * Bytes of queued messages the whole receiver holds, shared by its streams: each stream may queue
+     * {@link #QUEUE_BYTES}, which with --max-streams 1024 would be 1 GiB; a post past this is refused as by a full
+     * stream queue.
+     */
+    static final class Budget {
+        final long max;
+        /** Queued message bytes of every stream; any thread. */
+        private final AtomicLong used = new AtomicLong();
+
+        Budget(long max) {
+            this.max = max;
+        }
+
+        /** Takes {@code n} bytes if they fit. */
+        boolean take(int n) {
+            long now;
+            do {
+                now = used.get();
+                if (now + n > max) {
+                    return false;
+                }
+            } while (!used.compareAndSet(now, now + n));
+            return true;
+        }
+
+        /** Takes back bytes given up for a write that then failed: they were within the budget before. */
+        void retake(int n) {
+            used.addAndGet(n);
+        }
+
+        void give(int n) {
+            used.addAndGet(-n);
+        }
+
+        long used() {
+            return used.get();
+        }
+    }
+
     /** Messages whose fate the page shows. */
     static final int RECENT_MESSAGES = 32;
     static final int RATE_SECONDS = 60;
@@ -78,10 +119,16 @@ final class StreamView {
     private long written;
     private long dropped;
     private boolean flushing;
+    private final Budget budget;
 
     StreamView(String id, long nowMillis) {
+        this(id, nowMillis, new Budget(Long.MAX_VALUE));
+    }
+
+    StreamView(String id, long nowMillis, Budget budget) {
         this.id = id;
         this.firstSeenMillis = nowMillis;
+        this.budget = budget;
     }
 
     /** A connection took the stream; {@code highest} is what the store already holds (a resend is not news). */
@@ -210,12 +257,12 @@ final class StreamView {
     /**
      * Queues a message; sends it at once when connected.
      *
-     * @return the message, its state "dropped" when the queue was full
+     * @return the message, its state "dropped" when the stream's queue or the receiver's budget was full
      */
     synchronized Message post(boolean text, byte[] data, long nowMillis) {
         Message m = new Message(nextSeq++, text, data, nowMillis);
         remember(m);
-        if (queue.size() >= QUEUE_MESSAGES || queuedBytes + data.length > QUEUE_BYTES) {
+        if (queue.size() >= QUEUE_MESSAGES || queuedBytes + data.length > QUEUE_BYTES || !budget.take(data.length)) {
             m.state = "dropped";
             dropped++;
             return m;
@@ -262,6 +309,7 @@ final class StreamView {
         for (int n = queue.size(); n > 0 && ch.isActive(); n--) {
             Message m = queue.removeFirst();
             queuedBytes -= m.data.length;
+            budget.give(m.data.length);
             m.state = "sending";
             WebSocketFrame frame = m.text ? new TextWebSocketFrame(Unpooled.wrappedBuffer(m.data))
                     : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(m.data));
@@ -300,6 +348,7 @@ final class StreamView {
             queue.addFirst(failed.get(i));
         }
         queuedBytes += m.data.length;
+        budget.retake(m.data.length);
         flush();
     }
 

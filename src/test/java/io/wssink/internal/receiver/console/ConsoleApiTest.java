@@ -232,14 +232,15 @@ class ConsoleApiTest {
         assertEquals("with bearer", inbox.get(0).text());
         assertEquals(0, inbox.stream().filter(m -> m.text().equals("x")).count(), "no refused post was sent");
 
-        Http.Response bad = Http.get(r.port(), "/?token=wrong");
+        Http.Response bad = Http.post(r.port(), "/login", "application/x-www-form-urlencoded", utf8("token=wrong"));
         assertEquals(303, bad.status());
         assertEquals("/?failed", bad.header("location"));
         assertNull(bad.header("set-cookie"));
 
-        Http.Response login = Http.get(r.port(), "/?token=" + token + "&stream=" + id);
+        Http.Response login = Http.post(r.port(), "/login", "application/x-www-form-urlencoded",
+                utf8("token=" + token + "&stream=" + id));
         assertEquals(303, login.status());
-        assertEquals("/?stream=" + id, login.header("location"), "the token leaves the address bar");
+        assertEquals("/?stream=" + id, login.header("location"), "back to the page, the stream chosen");
         String setCookie = login.header("set-cookie");
         assertTrue(setCookie.startsWith("wssink_console="), setCookie);
         assertTrue(setCookie.contains("HTTPOnly") || setCookie.contains("HttpOnly"), setCookie);
@@ -253,12 +254,24 @@ class ConsoleApiTest {
         assertEquals(202, Http.post(r.port(), messages, "text/plain", utf8("with cookie"), "Cookie", cookie,
                 "Origin", "http://127.0.0.1:" + r.port()).status());
 
-        Http.Response form = Http.post(r.port(), "/login", "application/x-www-form-urlencoded",
-                utf8("token=" + token + "&stream=" + id));
-        assertEquals(303, form.status());
-        assertTrue(form.header("set-cookie").startsWith("wssink_console="));
         await().atMost(WAIT).until(() -> inbox.size() == 2);
         assertEquals("with cookie", inbox.get(1).text());
+    }
+
+    /** A token in an address would stay in the browser's history and in proxies' logs: it logs no one in. */
+    @Test
+    void aTokenInTheAddressLogsNoOneInAndTheLoginPageIsServed() throws Exception {
+        String token = "s3cret-" + UUID.randomUUID();
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token));
+        for (String path : new String[] {"/?token=" + token, "/?token=" + token + "&stream=" + UUID.randomUUID(),
+                "/?token=wrong"}) {
+            Http.Response res = Http.get(r.port(), path);
+            assertEquals(401, res.status(), path);
+            assertNull(res.header("set-cookie"), "no session: " + path);
+            assertTrue(res.text().contains("needs a token"), "the login page: " + path);
+            assertFalse(res.text().contains(token), "the token is not echoed: " + path);
+        }
+        assertEquals(401, Http.get(r.port(), "/api/streams?token=" + token).status());
     }
 
     @Test
@@ -307,6 +320,46 @@ class ConsoleApiTest {
                 "Origin", "http://127.0.0.1:" + r.port()).status());
         await().atMost(WAIT).until(() -> inbox.size() == 1);
         assertEquals("from the page", inbox.get(0).text());
+    }
+
+    /** What Chromium sends when a link on another site (a wiki) is clicked: a top-level navigation, no Origin. */
+    private static final String[] LINK_FROM_ANOTHER_SITE = {"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode",
+            "navigate", "Sec-Fetch-Dest", "document", "Sec-Fetch-User", "?1", "Referer", "https://wiki.example/runbook"};
+
+    @Test
+    void aLinkFromAnotherSiteOpensThePageButNeitherTheApiNorTheFeedNorAPost() throws Exception {
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")));
+        List<InboundMessage> inbox = new CopyOnWriteArrayList<>();
+        String id = streamOf(sink(r, "spool", inbox));
+        awaitConnected(r, id, true);
+
+        Http.Response page = Http.get(r.port(), "/?stream=" + id, LINK_FROM_ANOTHER_SITE);
+        assertEquals(200, page.status(), page.text());
+        assertTrue(page.text().contains("id=\"streams\""), "the page itself");
+
+        for (String path : new String[] {"/api/streams", "/api/live?stream=" + id, "/api/streams/" + id + "/events",
+                "/console.js"}) {
+            assertEquals(403, Http.get(r.port(), path, LINK_FROM_ANOTHER_SITE).status(), path);
+        }
+        assertEquals(403, Http.post(r.port(), "/", "text/plain", utf8("x"), LINK_FROM_ANOTHER_SITE).status());
+        assertEquals(403, Http.post(r.port(), "/api/streams/" + id + "/messages", "text/plain", utf8("x"),
+                LINK_FROM_ANOTHER_SITE).status(), "a cross-site form post is no link");
+        assertEquals(403, Http.get(r.port(), "/", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
+                "Sec-Fetch-Dest", "iframe").status(), "the page in another site's frame is no link");
+        assertEquals(403, Http.get(r.port(), "/", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "no-cors",
+                "Sec-Fetch-Dest", "image").status(), "nor is an image tag");
+        assertTrue(inbox.isEmpty());
+    }
+
+    @Test
+    void withATokenALinkFromAnotherSiteGetsTheLoginForm() throws Exception {
+        String token = "s3cret-" + UUID.randomUUID();
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).token(token));
+        String stream = UUID.randomUUID().toString();
+        Http.Response page = Http.get(r.port(), "/?stream=" + stream, LINK_FROM_ANOTHER_SITE);
+        assertEquals(401, page.status(), page.text());
+        assertTrue(page.text().contains("needs a token"), page.text());
+        assertEquals(403, Http.get(r.port(), "/api/streams", LINK_FROM_ANOTHER_SITE).status());
     }
 
     @Test
@@ -427,6 +480,64 @@ class ConsoleApiTest {
             int lists = seen.toString().split("event: streams").length - 1;
             readUntil(in, seen, "event: streams", lists + 3); // a list every second: 2 s and more
             assertTrue(System.nanoTime() - start > Duration.ofMillis(1500).toNanos());
+        }
+    }
+
+    /** docs/CONSOLE.md: "a token removed from --token-file ends its sessions"; an open live feed is one of them. */
+    @Test
+    void theLiveFeedEndsOnceItsTokenIsRemovedFromTheTokenFile() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "ops-token *\nstays *\n");
+        ReferenceReceiver r = receiver(ReceiverConfig.builder(tmp.resolve("out.txt")).tokenFile(tokens));
+        Http.Response login = Http.post(r.port(), "/login", "application/x-www-form-urlencoded", utf8("token=ops-token"));
+        assertEquals(303, login.status());
+        String cookie = login.header("set-cookie").substring(0, login.header("set-cookie").indexOf(';'));
+        try (Socket bySession = liveFeed(r, "Cookie: " + cookie); Socket byHeader = liveFeed(r, "Authorization: Bearer ops-token");
+             Socket other = liveFeed(r, "Authorization: Bearer stays")) {
+            StringBuilder session = new StringBuilder();
+            StringBuilder header = new StringBuilder();
+            StringBuilder kept = new StringBuilder();
+            readUntil(bySession.getInputStream(), session, "event: streams");
+            readUntil(byHeader.getInputStream(), header, "event: streams");
+            readUntil(other.getInputStream(), kept, "event: streams");
+            assertTrue(session.toString().startsWith("HTTP/1.1 200"), session.toString());
+
+            Files.writeString(tokens, "stays *\n");
+            Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5))); // a coarse clock
+            readToEnd(bySession.getInputStream(), session);
+            readToEnd(byHeader.getInputStream(), header);
+            assertTrue(session.toString().endsWith("0\r\n\r\n"), "the chunked feed ends properly: " + session);
+            int lists = kept.toString().split("event: streams").length - 1;
+            readUntil(other.getInputStream(), kept, "event: streams", lists + 2); // a token still there: goes on
+        }
+        assertEquals(401, Http.get(r.port(), "/api/streams", "Cookie", cookie).status());
+    }
+
+    private static Socket liveFeed(ReferenceReceiver r, String credentials) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", r.port()), 5000);
+        s.setSoTimeout(500);
+        s.getOutputStream().write(("GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:" + r.port() + "\r\n" + credentials
+                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    /** Reads the feed until the receiver closes it. */
+    private static void readToEnd(InputStream in, StringBuilder seen) throws IOException {
+        byte[] buf = new byte[8192];
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            if (System.nanoTime() > deadline) {
+                fail("the feed still runs " + WAIT + " after its token was removed: " + seen);
+            }
+            try {
+                int n = in.read(buf);
+                if (n < 0) {
+                    return;
+                }
+                seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            } catch (SocketTimeoutException quiet) {
+                // nothing yet: read again until the deadline
+            }
         }
     }
 

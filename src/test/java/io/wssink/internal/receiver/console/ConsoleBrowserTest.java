@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -24,8 +25,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The console's page in a real browser: events appear as they are written, newest first, and a message typed into
- * the page reaches the sender's onMessage.
+ * The console's page in a real browser: events appear as they are written, newest first, binary ones as hex; the
+ * filter and pause work on the tail; and a message typed into the page reaches the sender's onMessage.
  */
 class ConsoleBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -124,6 +125,53 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("send")).click();
         await().atMost(WAIT).until(() -> inbox.size() == 1);
         assertEquals("authorized", inbox.get(0).text());
+    }
+
+    @Test
+    void theFilterHidesOtherEventsPauseHoldsNewOnesUntilResumedAndABinaryEventShowsAsHex() throws Exception {
+        browser = Browsers.chromium(Files.createDirectory(tmp.resolve("profile")), 1280, 900);
+        receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt")).ui(true).build());
+        WebSocketSink job = sink("job", new CopyOnWriteArrayList<>());
+        job.write("alpha one");
+        job.write("beta two");
+        job.write(new byte[] {(byte) 0xff, 0x00, 0x41});
+        job.acked(job.status().spool().lastId()).get(20, TimeUnit.SECONDS);
+        String stream = job.status().spool().streamId();
+
+        browser.get(receiver.consoleUrl() + "?stream=" + stream);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 3);
+        WebElement binary = browser.findElements(By.cssSelector("#tail li")).get(0);
+        assertTrue(binary.getText().contains("hex: ff 00 41"), "a binary event as a hex preview: " + binary.getText());
+        assertTrue(binary.getAttribute("class").contains("binary"), binary.getAttribute("class"));
+
+        WebElement filter = browser.findElement(By.id("filter"));
+        filter.sendKeys("alpha");
+        wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 1);
+        assertTrue(firstTail(browser.findElements(By.cssSelector("#tail li"))).contains("alpha one"));
+        job.write("alpha three"); // a new matching event shows, filtered like the rest
+        wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 2);
+        assertTrue(firstTail(browser.findElements(By.cssSelector("#tail li"))).contains("alpha three"));
+        filter.sendKeys(Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE);
+        wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 4);
+
+        browser.findElement(By.id("pause")).click();
+        job.write("while paused");
+        wait.until(ExpectedConditions.textToBe(By.id("paused-note"), "paused: 1 new event not shown"));
+        wait.until(d -> d.findElement(By.cssSelector("#streams tr[data-stream='" + stream + "'] td.events"))
+                .getText().equals("5"));
+        List<String> held = tailTexts(browser.findElements(By.cssSelector("#tail li")));
+        assertEquals(4, held.size(), "no new row while paused: " + held);
+        assertTrue(held.stream().noneMatch(t -> t.contains("while paused")), held.toString());
+
+        browser.findElement(By.id("pause")).click();
+        wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("while paused"));
+        assertEquals(5, browser.findElements(By.cssSelector("#tail li")).size());
+        assertEquals("", browser.findElement(By.id("paused-note")).getText());
+    }
+
+    private static List<String> tailTexts(List<WebElement> items) {
+        return items.stream().map(WebElement::getText).toList();
     }
 
     private static String firstTail(List<WebElement> items) {

@@ -71,6 +71,11 @@ final class DeliveryTracker {
         return peerAck;
     }
 
+    /** The connection's first ack, the resume ack, has not come yet. */
+    boolean awaitingResumeAck() {
+        return firstAck;
+    }
+
     /**
      * Judges an ack. {@code lastAppendedId} is the last id in the spool, {@code lastReadId} the last read from it.
      */

@@ -63,6 +63,14 @@ final class Reconnector {
         return open;
     }
 
+    /**
+     * How long the open connection took from the start of its attempt to its opening: a TCP connect and a WebSocket
+     * handshake, about two round trips. 0 when none is open.
+     */
+    long openingNanos() {
+        return open ? openedAt - attemptStartedAt : 0;
+    }
+
     /** Nanoseconds until the next attempt is due, 0 if it is. */
     long nanosUntilDue(long now) {
         return endpoints.nanosUntilDue(now);

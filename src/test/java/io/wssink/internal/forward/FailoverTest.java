@@ -29,14 +29,16 @@ class FailoverTest {
                      .spool(tmp.resolve("spool")).backoff(Duration.ofMillis(10), Duration.ofMillis(100))
                      .failbackAfter(Duration.ofMillis(500)).build()) {
             sink.acked(sink.write("via-second")).get(30, TimeUnit.SECONDS);
-            assertEquals(1, second.store().records());
+            // stored once; a failback due before the ack came (a loaded machine) may have resent it: a duplicate
+            assertEquals(1, second.store().records() - second.store().duplicates());
             try (ReferenceReceiver first = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("first.txt"))
                     .build())) {
                 firstUrl.target(URI.create(first.url()).getPort());
                 await().atMost(Duration.ofSeconds(30)).until(() -> first.connections() >= 1);
                 sink.acked(sink.write("via-first")).get(30, TimeUnit.SECONDS);
                 assertEquals(firstUrl.url(), sink.status().url());
-                assertEquals(1, first.store().records(), "the first receiver got the new event");
+                assertEquals(1, first.store().records() - first.store().duplicates(),
+                        "the first receiver got the new event");
             }
         }
     }

@@ -177,6 +177,9 @@ class ConsoleApiTest {
         Http.Response big = Http.post(r.port(), "/api/streams/" + id + "/messages", "application/octet-stream",
                 new byte[Console.MAX_MESSAGE_BYTES + 1]);
         assertEquals(413, big.status(), big.text());
+        // past the receiver's 16 KiB bound on any HTTP request: its aggregator refuses it before the console sees it
+        assertEquals(413, Http.post(r.port(), "/api/streams/" + id + "/messages", "application/octet-stream",
+                new byte[(16 << 10) + 1]).status(), "a request body past 16 KiB is refused");
         assertEquals(415, Http.post(r.port(), "/api/streams/" + id + "/messages", "text/html", utf8("x")).status());
         assertEquals(400, Http.post(r.port(), "/api/streams/" + id + "/messages", "text/plain",
                 utf8("{\"ack\":\"5\"}")).status(), "a text the sink would take for an ack is refused");

@@ -123,10 +123,10 @@ final class ChronicleSpool implements Spool {
         this.cycleFiles = new CycleFiles(queue);
         this.quarantine = new Quarantine(directory);
         try {
-            Marker checked = SpoolOpenChecks.checkMetadataBelongs(queue, counters, directory, marker);
+            Marker checked = StreamIdentity.checkMetadataBelongs(queue, counters, directory, marker);
             this.openMark = OpenMarks.leave(directory, OpenMarks.bootId());
             SpoolOpenChecks.checkCycleFiles(queue, manifest, cycleFiles, counters, directory);
-            Marker settled = SpoolOpenChecks.settleStream(queue, counters, directory, checked);
+            Marker settled = StreamIdentity.settleStream(queue, counters, directory, checked);
             this.streamId = settled.streamId();
             this.forkedFrom = settled.forkedFrom();
             this.forkReason = settled.forkReason();

@@ -76,23 +76,23 @@ class SpoolOpenChecksTest {
         try (SingleChronicleQueue queue = queueOf(dir); SpoolCounters counters = new SpoolCounters(queue)) {
             counters.streamHigh.setOrderedValue(0);
             counters.streamLow.setOrderedValue(0);
-            assertEquals(marker, SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+            assertEquals(marker, StreamIdentity.checkMetadataBelongs(queue, counters, dir, marker));
             assertEquals(mine.getMostSignificantBits(), counters.streamHigh.getVolatileValue(),
                     "lost metadata takes this spool's stream id");
             assertEquals(mine.getLeastSignificantBits(), counters.streamLow.getVolatileValue());
-            assertDoesNotThrow(() -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+            assertDoesNotThrow(() -> StreamIdentity.checkMetadataBelongs(queue, counters, dir, marker));
 
             UUID other = UUID.randomUUID();
             counters.streamHigh.setOrderedValue(other.getMostSignificantBits());
             counters.streamLow.setOrderedValue(other.getLeastSignificantBits());
             SpoolException e = assertThrows(SpoolException.class,
-                    () -> SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, marker));
+                    () -> StreamIdentity.checkMetadataBelongs(queue, counters, dir, marker));
             assertTrue(e.getMessage().contains("belongs to another spool (stream " + other + ", not " + mine),
                     e.getMessage());
 
             SpoolDirectory.Marker forkedFromOther = new SpoolDirectory.Marker(mine.toString(), marker.home(),
                     marker.machine(), other.toString(), "a test");
-            assertEquals(forkedFromOther, SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, forkedFromOther),
+            assertEquals(forkedFromOther, StreamIdentity.checkMetadataBelongs(queue, counters, dir, forkedFromOther),
                     "the stream it forked from: a fork cut short, finished now");
             assertEquals(mine.getMostSignificantBits(), counters.streamHigh.getVolatileValue());
         }
@@ -106,8 +106,8 @@ class SpoolOpenChecksTest {
             counters.ackedBytes.setOrderedValue(100);
             counters.ackCursor.setOrderedValue(Spool.NONE);
             long before = counters.corruptRecords.getVolatileValue();
-            SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, stream);
-            SpoolOpenChecks.checkMetadataBelongs(queue, counters, dir, stream);
+            StreamIdentity.checkMetadataBelongs(queue, counters, dir, stream);
+            StreamIdentity.checkMetadataBelongs(queue, counters, dir, stream);
             assertEquals(before + 1, counters.corruptRecords.getVolatileValue());
             assertEquals(0, counters.ackedBytes.getVolatileValue());
         }

@@ -47,6 +47,11 @@ public final class Forwarder {
     /** Frames per turn, so that the inbox (acks, closes) is drained between bursts. */
     private static final int MAX_FRAMES_PER_TURN = 64;
     /**
+     * Raw mode's frames per turn: one per event, so 64 made a flush and an event-loop task every 64 events of 100 B.
+     * The in-flight bound and the packer's batch bytes bound what a turn sends.
+     */
+    private static final int MAX_RAW_FRAMES_PER_TURN = 1024;
+    /**
      * Bytes in flight on a new ack-mode connection until its resume ack comes (or {@link #resumeWindowUntil}). Sending
      * starts at once (spec section 3), but a receiver's resume ack is a round trip away, and whatever goes out before
      * it is resent in vain if the receiver already holds it: through a link cut every ~3,000 records, the last acks
@@ -457,7 +462,8 @@ public final class Forwarder {
         FramePacker packer = connection.packer();
         int sent = 0;
         long limit = inFlightLimit(System.nanoTime());
-        while (connection.isWritable() && packer.framesSent() < MAX_FRAMES_PER_TURN) {
+        int maxFrames = connection.mode() == Mode.RAW ? MAX_RAW_FRAMES_PER_TURN : MAX_FRAMES_PER_TURN;
+        while (connection.isWritable() && packer.framesSent() < maxFrames) {
             if (!pendingRecord) {
                 if (reader.inFlightBytes() >= limit || !reader.next(record)) {
                     break;

@@ -1,8 +1,15 @@
 package io.wssink.internal.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.wssink.protocol.Mode;
 import io.wssink.protocol.WireFormat;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Packs records into a connection's frames: in ack mode as many whole records per binary frame as
@@ -21,6 +28,9 @@ public final class FramePacker {
     private final int maxFrameBytes;
     // the sending thread only
     private ByteBuf frame;
+    /** Raw mode: the frames of the batch, handed to the event loop whole (see {@link Connection#sendRaw}). */
+    private List<WebSocketFrame> raw = new ArrayList<>();
+    private int rawBytes;
     private int frames;
     private boolean packed;
     private long lastPacked;
@@ -38,8 +48,13 @@ public final class FramePacker {
      */
     public boolean pack(long id, boolean text, byte[] src, int offset, int length) {
         if (connection.mode() == Mode.RAW) {
-            connection.sendRaw(text, connection.alloc().directBuffer(length).writeBytes(src, offset, length));
+            ByteBuf payload = connection.alloc().directBuffer(length).writeBytes(src, offset, length);
+            raw.add(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload));
+            rawBytes += length;
             frames++;
+            if (rawBytes >= maxFrameBytes) { // a batch's bytes bounded as a frame's are: out to the event loop
+                sendRaw(false);
+            }
         } else {
             int need = WireFormat.RECORD_HEADER_BYTES + length;
             if (frame != null && frame.readableBytes() + need > maxFrameBytes) {
@@ -71,9 +86,10 @@ public final class FramePacker {
         }
         if (packed) {
             if (connection.mode() == Mode.RAW) {
-                connection.markWritten(lastPacked);
+                sendRaw(true);
+            } else {
+                connection.flush();
             }
-            connection.flush();
         }
         frames = 0;
         packed = false;
@@ -85,8 +101,17 @@ public final class FramePacker {
             frame.release();
             frame = null;
         }
+        raw.forEach(ReferenceCountUtil::release);
+        raw.clear();
+        rawBytes = 0;
         frames = 0;
         packed = false;
+    }
+
+    private void sendRaw(boolean last) {
+        connection.sendRaw(raw, last, lastPacked);
+        raw = new ArrayList<>(); // the event loop owns the last one now
+        rawBytes = 0;
     }
 
     private void sendFrame() {

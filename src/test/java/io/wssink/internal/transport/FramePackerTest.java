@@ -119,6 +119,20 @@ class FramePackerTest {
     }
 
     @Test
+    void aDiscardedRawBatchReleasesItsFramesAndSendsNothing() {
+        connection.mode = Mode.RAW;
+        FramePacker packer = connection.packer();
+        byte[] p = payload(1, 10);
+        assertTrue(packer.pack(1, false, p, 0, p.length));
+        assertTrue(packer.pack(2, true, p, 0, p.length));
+        packer.discard();
+        packer.finish();
+        assertNull(ch.readOutbound());
+        assertTrue(events.written.isEmpty());
+        assertFalse(ch.finishAndReleaseAll(), "nothing was written, nothing is left");
+    }
+
+    @Test
     void finishingAnEmptyBatchSendsNothing() {
         connection.mode = Mode.RAW;
         connection.packer().finish();

@@ -87,12 +87,14 @@ import java.util.function.Supplier;
  * it. The resume ack is the highest id Kafka acknowledged for the stream through this receiver since it started (0
  * after a restart): no state topic.
  *
- * <p><b>Threads.</b> Accept methods are called from the receiver's event loop and never block on Kafka: they call
- * {@code send()} (asynchronous; metadata is fetched while the stream opens, so it does not wait for it). Everything
- * that blocks ({@code initTransactions}, {@code commitTransaction}, reading the state topic, closing) runs on the
- * store's own {@code wssink-kafka} threads, chained per session so that one stream's operations stay in order, and
- * completes futures the handler hands back to its event loop. One lock (this) guards the streams and sessions; the
- * state reader is guarded by its own monitor.
+ * <p><b>Threads.</b> Accept methods are called from the receiver's event loop and never call the producer: they queue
+ * the records in the stream's session, and a drain on the store's own {@code wssink-kafka} threads dedupes them and
+ * calls {@code send()}, which may wait up to max.block.ms for buffer memory (a broker that stops answering) without
+ * holding up the event loop; above {@link #BACKLOG_BYTES} a stream's connection stops reading
+ * ({@link #backlogged}). Everything that blocks ({@code initTransactions}, {@code send}, {@code commitTransaction},
+ * reading the state topic, closing) runs on those threads, chained per session so that one stream's operations stay
+ * in order, and completes futures the handler hands back to its event loop. One lock (this) guards the streams and
+ * sessions, and is never held while calling the producer; each state partition's reader has its own lock.
  */
 public final class KafkaReceiverStore implements ReceiverStore {
     private static final Logger log = LoggerFactory.getLogger(KafkaReceiverStore.class);

@@ -857,6 +857,11 @@ public final class KafkaReceiverStore implements ReceiverStore {
         if (!s.closed) {
             log.warn("stream {}: Kafka refused its records ({}); closing its connection without acking, the sink"
                     + " resends", s.stream.id(), cause.toString());
+        } else if (!closed) {
+            // a zombie's commit that failed once its connection was gone (stopped inside commitTransaction, it woke
+            // up to a closed socket and a fenced producer) said nothing before: KafkaReceiverIT's zombie test
+            log.warn("stream {}: Kafka refused what its closed connection sent ({}); nothing of it is stored, the sink"
+                    + " resends it", s.stream.id(), cause.toString());
         }
         failWaiters(s, new StoreFailedException("Kafka refused the stream's records: " + cause, cause));
         s.pending.clear();

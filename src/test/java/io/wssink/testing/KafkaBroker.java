@@ -175,6 +175,14 @@ public final class KafkaBroker implements AutoCloseable {
         proxy.cutAll();
     }
 
+    /**
+     * While on, the broker's proxy passes nothing either way on the connections it holds and on new ones: a broker
+     * that is up but does not answer (a network partition), so requests wait for their timeouts.
+     */
+    public void blackhole(boolean on) {
+        proxy.blackhole(on);
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -2,11 +2,18 @@ package io.wssink.internal.receiver;
 
 import io.netty.buffer.ByteBuf;
 import io.wssink.protocol.WireFormat;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +31,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +60,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A {@link ReceiverStore} that writes each event as a record of a Kafka topic: key = the stream id (a stream stays in
@@ -76,12 +87,14 @@ import java.util.function.LongSupplier;
  * it. The resume ack is the highest id Kafka acknowledged for the stream through this receiver since it started (0
  * after a restart): no state topic.
  *
- * <p><b>Threads.</b> Accept methods are called from the receiver's event loop and never block on Kafka: they call
- * {@code send()} (asynchronous; metadata is fetched while the stream opens, so it does not wait for it). Everything
- * that blocks ({@code initTransactions}, {@code commitTransaction}, reading the state topic, closing) runs on the
- * store's own {@code wssink-kafka} threads, chained per session so that one stream's operations stay in order, and
- * completes futures the handler hands back to its event loop. One lock (this) guards the streams and sessions; the
- * state reader is guarded by its own monitor.
+ * <p><b>Threads.</b> Accept methods are called from the receiver's event loop and never call the producer: they queue
+ * the records in the stream's session, and a drain on the store's own {@code wssink-kafka} threads dedupes them and
+ * calls {@code send()}, which may wait up to max.block.ms for buffer memory (a broker that stops answering) without
+ * holding up the event loop; above {@link #BACKLOG_BYTES} a stream's connection stops reading
+ * ({@link #backlogged}). Everything that blocks ({@code initTransactions}, {@code send}, {@code commitTransaction},
+ * reading the state topic, closing) runs on those threads, chained per session so that one stream's operations stay
+ * in order, and completes futures the handler hands back to its event loop. One lock (this) guards the streams and
+ * sessions, and is never held while calling the producer; each state partition's reader has its own lock.
  */
 public final class KafkaReceiverStore implements ReceiverStore {
     private static final Logger log = LoggerFactory.getLogger(KafkaReceiverStore.class);
@@ -94,6 +107,16 @@ public final class KafkaReceiverStore implements ReceiverStore {
     public static final String STATE_TOPIC_SUFFIX = ".wssink-state";
     /** Room for the key, the headers and the record batch's own header beside the largest payload. */
     static final int RECORD_OVERHEAD_BYTES = 4096;
+    /**
+     * How long a read of the state topic waits at the same offset before it asks the coordinators whether the
+     * transaction there still runs: a commit takes milliseconds; a coordinator that lost a transaction never ends it.
+     */
+    private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /**
+     * Payload bytes a stream's session holds before the producer took them, above which its connection stops reading
+     * until half of them went: the sink's own window (8 MiB in flight by default) normally keeps it below.
+     */
+    static final long BACKLOG_BYTES = 16L << 20;
     /** Pending records handed to the producer per hold of the lock. */
     private static final int DRAIN_CHUNK = 1024;
     /** Set once by the receiver before it listens; counted into by the event loops. */
@@ -144,15 +167,27 @@ public final class KafkaReceiverStore implements ReceiverStore {
         volatile KafkaProducer<byte[], byte[]> producer;
         /** The stream's highest id is known and records may be sent (a transaction is open, in exactly-once). */
         boolean ready;
-        /** Exactly-once: a commit runs; records wait in pending for the next transaction. */
-        boolean committing;
         /**
-         * Pending records are being handed to the producer, a chunk at a time: new ones queue behind them, undeduped,
-         * so that order holds while the event loop is let in between chunks.
+         * Exactly-once: a commit was asked for and has not completed: the drain stops at {@link #commitAt}, and what
+         * came after waits in pending for the next transaction.
          */
+        boolean committing;
+        /** While committing: the count of records queued when the commit was asked for ({@link #queued}). */
+        long commitAt;
+        /** A drain of pending is queued or runs on the session's chain: new records queue behind it. */
         boolean draining;
-        /** Records that came before ready, or while a commit runs; ids not yet deduped before ready. */
+        /**
+         * Every accepted record, in order, until a store thread deduplicates it and hands it to the producer: the event
+         * loop never calls the producer, whose send() blocks up to max.block.ms for buffer memory or metadata.
+         */
         final ArrayDeque<Pending> pending = new ArrayDeque<>();
+        /** Records ever added to pending, and ever taken from it. */
+        long queued;
+        long dequeued;
+        /** The payload bytes in pending: above {@link #BACKLOG_BYTES} the connection stops reading. */
+        long pendingBytes;
+        /** Called once pending fell to half of {@link #BACKLOG_BYTES} (the connection reads again), or null. */
+        Runnable whenDrained;
         /** The highest id Kafka holds for sure: committed (exactly-once) or acknowledged in order (at-least-once). */
         long stored;
         /** At-least-once: commits waiting for the acknowledgement of an id. */
@@ -163,6 +198,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
         boolean closed;
         /** The last blocking call queued for this session; the next one runs after it, failed or not. */
         CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+        /** Exactly-once: the state topic's partition that holds this stream's key; set once, before ready. */
+        volatile int statePartition;
 
         Session(Stream stream, Object owner) {
             this.stream = stream;
@@ -172,8 +209,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
         }
     }
 
-    /** A record waiting to be sent; {@code deduped} once compared with the stream's highest id. */
-    private record Pending(long id, ProducerRecord<byte[], byte[]> record, boolean deduped) {
+    /** A record waiting to be deduplicated and handed to the producer. */
+    private record Pending(long id, ProducerRecord<byte[], byte[]> record) {
     }
 
     private record Waiter(long id, CompletableFuture<Void> done) {
@@ -406,9 +443,15 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 }
             }
             p.initTransactions(); // fences the stream's previous owner and ends its open transaction
-            p.partitionsFor(topic); // metadata now, so that send() on the event loop never waits for it
-            p.partitionsFor(stateTopic);
-            long held = stateReader.highest(stream.id());
+            List<TopicPartition> written = new ArrayList<>();
+            for (PartitionInfo info : p.partitionsFor(topic)) { // metadata now: send() on the event loop never waits
+                written.add(new TopicPartition(topic, info.partition()));
+            }
+            int partition = statePartition(s.key, p.partitionsFor(stateTopic).size());
+            s.statePartition = partition;
+            written.add(new TopicPartition(stateTopic, partition));
+            stateReader.abortHanging(transactionalId(topic, stream.id()), written);
+            long held = stateReader.highest(stream.id(), partition, () -> isClosed(s));
             p.beginTransaction();
             synchronized (this) {
                 if (s.closed) {
@@ -450,6 +493,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             s.stream.highest = s.stored; // what was not stored is sent again by the sink
         }
         failWaiters(s, new StoreFailedException("the stream's connection closed", null));
+        resumeReading(s);
         if (guarantee == Guarantee.EXACTLY_ONCE) {
             later(s, () -> {
                 KafkaProducer<byte[], byte[]> p = s.producer;
@@ -467,7 +511,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         // what the closed connection sent last is stored, unacked: the next resume ack covers it,
                         // as the file store commits on close. A receiver that lost the stream to another one (it was
                         // stopped, or cut off) is fenced here, and nothing of its open transaction is stored.
-                        p.send(new ProducerRecord<>(stateTopic, s.key, ByteBuffer.allocate(8).putLong(upTo).array()));
+                        p.send(stateRecord(s, upTo));
                         p.commitTransaction();
                         log.debug("stream {}: committed up to {} as its connection closed", s.stream.id(), upTo);
                     }
@@ -532,25 +576,44 @@ public final class KafkaReceiverStore implements ReceiverStore {
             if (s.failure != null) {
                 return;
             }
-            if (!s.ready || s.draining) { // deduped when drained, behind the ones before it
-                s.pending.add(new Pending(id, record(s, id, payload), false));
-                return;
-            }
-            if (Long.compareUnsigned(id, stream.highest) <= 0) {
-                duplicates++;
-                meters.duplicate();
-                return;
-            }
-            stream.highest = id;
-            ProducerRecord<byte[], byte[]> r = record(s, id, payload);
-            if (s.committing) {
-                s.pending.add(new Pending(id, r, true));
-            } else {
-                send(s, id, r);
-            }
+            s.pending.add(new Pending(id, record(s, id, payload))); // deduped when drained, in order
+            s.queued++;
+            s.pendingBytes += payload.readableBytes();
         });
+        if (s.ready && !s.draining && !s.committing && !s.pending.isEmpty()) {
+            s.draining = true;
+            later(s, () -> drainPending(s));
+        }
         check(s);
         return null;
+    }
+
+    /**
+     * Whether the session holds more than {@link #BACKLOG_BYTES} that the producer has not taken: then the caller
+     * stops reading its connection, and {@code whenDrained} is called (on a store thread) once half of it went or
+     * the session ended.
+     */
+    @Override
+    public synchronized boolean backlogged(Stream stream, Object owner, Runnable whenDrained) {
+        Session s = sessions.get(stream.id());
+        if (s == null || s.owner != owner || s.closed || s.pendingBytes <= BACKLOG_BYTES) {
+            return false;
+        }
+        s.whenDrained = whenDrained;
+        return true;
+    }
+
+    /** Lets a paused connection read again. Holds the lock. */
+    private void resumeReading(Session s) {
+        Runnable r = s.whenDrained;
+        if (r != null) {
+            s.whenDrained = null;
+            r.run();
+        }
+    }
+
+    private synchronized boolean isClosed(Session s) {
+        return s.closed;
     }
 
     private synchronized boolean failed(Session s) {
@@ -564,6 +627,24 @@ public final class KafkaReceiverStore implements ReceiverStore {
         if (closed) {
             throw new StoreFailedException("the receiver is closing", null);
         }
+    }
+
+    /**
+     * The stream's highest id for the state topic, to the partition its key hashes to and where
+     * {@link StateReader#highest} looks for it: named, not left to the producer's partitioner, which an operator's
+     * producer config may replace.
+     */
+    private ProducerRecord<byte[], byte[]> stateRecord(Session s, long upTo) {
+        return new ProducerRecord<>(stateTopic, s.statePartition, s.key, ByteBuffer.allocate(8).putLong(upTo).array());
+    }
+
+    /**
+     * The state topic's partition of a stream: the producer's default partitioner's choice for its key (murmur2), so
+     * state records written before records named their partition are where the reader looks. Adding partitions to
+     * the state topic moves streams: their next session reads 0 and the sink resends what was stored (README).
+     */
+    static int statePartition(byte[] key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
 
     private ProducerRecord<byte[], byte[]> record(Session s, long id, ByteBuf payload) {
@@ -585,20 +666,26 @@ public final class KafkaReceiverStore implements ReceiverStore {
         while (true) {
             synchronized (this) {
                 Pending p;
-                while (chunk.size() < DRAIN_CHUNK && s.failure == null && (p = s.pending.poll()) != null) {
-                    if (!p.deduped) { // came before the stream's highest id was known, or behind such ones
-                        if (Long.compareUnsigned(p.id, s.stream.highest) <= 0) {
-                            duplicates++;
-                            meters.duplicate();
-                            continue;
-                        }
-                        s.stream.highest = p.id;
+                // a closed session's records are not sent: its end() commits what was, and the next session's
+                // stream.highest must not move behind it
+                while (chunk.size() < DRAIN_CHUNK && s.failure == null && !s.closed
+                        && !(s.committing && s.dequeued >= s.commitAt) && (p = s.pending.poll()) != null) {
+                    s.dequeued++;
+                    s.pendingBytes -= p.record.value().length;
+                    if (Long.compareUnsigned(p.id, s.stream.highest) <= 0) {
+                        duplicates++;
+                        meters.duplicate();
+                        continue;
                     }
+                    s.stream.highest = p.id;
                     s.sent = p.id;
                     chunk.add(p);
                 }
+                if (s.pendingBytes <= BACKLOG_BYTES / 2 || s.failure != null) {
+                    resumeReading(s);
+                }
                 if (chunk.isEmpty()) {
-                    s.draining = false;
+                    s.draining = false; // a commit that waits for this drain runs next on the session's chain
                     return;
                 }
             }
@@ -606,18 +693,10 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 if (failed(s)) {
                     break;
                 }
-                handOff(s, p.id, p.record); // in order: the event loop queues behind, it does not send, while draining
+                handOff(s, p.id, p.record); // in order, on the session's chain: the event loop only queues
             }
             chunk.clear();
         }
-    }
-
-    /** Hands a record to the producer (asynchronous); a failure ends the session. Holds the lock. */
-    private void send(Session s, long id, ProducerRecord<byte[], byte[]> r) {
-        if (r.topic() == topic) { // the same instance, by construction: not the state topic's record
-            s.sent = id;
-        }
-        handOff(s, id, r);
     }
 
     /** producer.send, with or without the lock. */
@@ -705,30 +784,39 @@ public final class KafkaReceiverStore implements ReceiverStore {
             return CompletableFuture.failedFuture(new StoreFailedException("a commit of the stream runs", null));
         }
         s.committing = true;
-        send(s, upTo, new ProducerRecord<>(stateTopic, s.key, ByteBuffer.allocate(8).putLong(upTo).array()));
+        s.commitAt = s.queued; // the drain queued before this call hands over up to upTo, and stops there
         KafkaProducer<byte[], byte[]> p = s.producer;
         CompletableFuture<Void> committed = new CompletableFuture<>();
         later(s, () -> {
+            long sent;
+            synchronized (this) {
+                sent = s.sent; // at least upTo: the records up to it were drained before this ran
+            }
             try {
+                // the state record's send waits here, on a store thread, if the producer's buffer is full
+                handOff(s, sent, stateRecord(s, sent));
                 p.commitTransaction(); // flushes, then commits: the data and the state record, or neither
             } catch (RuntimeException e) {
                 fail(s, e);
                 throw e;
             }
-            synchronized (this) {
-                if (Long.compareUnsigned(upTo, s.stored) > 0) {
-                    s.stored = upTo;
-                }
-            }
             if (log.isTraceEnabled()) {
-                log.trace("stream {}: committed up to {}", stream.id(), upTo);
+                log.trace("stream {}: committed up to {}", stream.id(), sent);
             }
             p.beginTransaction(); // local: no request until the first send
             synchronized (this) {
+                if (s.failure != null) { // a send of the transaction failed after commitTransaction flushed it
+                    throw new StoreFailedException("Kafka refused the stream's records: " + s.failure, s.failure);
+                }
+                if (Long.compareUnsigned(sent, s.stored) > 0) {
+                    s.stored = sent;
+                }
                 s.committing = false;
-                s.draining = true;
+                if (!s.pending.isEmpty() && !s.draining) {
+                    s.draining = true;
+                    later(s, () -> drainPending(s));
+                }
             }
-            drainPending(s);
             // only now: the handler's next commit, right after its ack, found the store still committing and closed
             // the connection (unlogged 1011s in KafkaReceiverIT)
             committed.complete(null);
@@ -769,9 +857,16 @@ public final class KafkaReceiverStore implements ReceiverStore {
         if (!s.closed) {
             log.warn("stream {}: Kafka refused its records ({}); closing its connection without acking, the sink"
                     + " resends", s.stream.id(), cause.toString());
+        } else if (!closed) {
+            // a zombie's commit that failed once its connection was gone (stopped inside commitTransaction, it woke
+            // up to a closed socket and a fenced producer) said nothing before: KafkaReceiverIT's zombie test
+            log.warn("stream {}: Kafka refused what its closed connection sent ({}); nothing of it is stored, the sink"
+                    + " resends it", s.stream.id(), cause.toString());
         }
         failWaiters(s, new StoreFailedException("Kafka refused the stream's records: " + cause, cause));
         s.pending.clear();
+        s.pendingBytes = 0;
+        resumeReading(s); // the connection closes: it must read to see its close
         end(s); // it stays the stream's session, refusing frames, until its connection releases it
     }
 
@@ -856,77 +951,231 @@ public final class KafkaReceiverStore implements ReceiverStore {
     }
 
     /**
-     * Reads the state topic {@code read_committed} and keeps the latest highest id of every stream it saw. Each read
-     * catches up to the partitions' high watermark as it was when the read began: a transaction still open there (a
-     * receiver that died mid-commit) holds the read back until the next owner of that stream or the transaction
-     * timeout aborts it, since the last committed state of our stream may sit behind it.
+     * Reads the state topic {@code read_committed}, one partition per stream: a stream's state records all go to the
+     * partition its key hashes to ({@link #statePartition}), so opening a stream reads that partition only, from where
+     * the previous read of it stopped, and keeps the latest highest id of each stream seen there.
+     *
+     * <p><b>How far.</b> To the partition's high watermark, listed after {@code initTransactions()}: that fenced the
+     * stream's previous owner and completed its transaction (InitProducerId returns only once the markers are
+     * written), so the stream's last committed state record is below the high watermark and nothing of this stream is
+     * still open. Not to the last stable offset: another stream's transaction that wrote its state record before ours
+     * and is still open (a receiver killed between its state send and its commit, for up to the transaction timeout)
+     * puts the last stable offset below our committed record, and reading to it would return an older id, whose
+     * records the sink would then resend: duplicates. So a read still waits for such a transaction, but only for one
+     * in the same partition, and never longer than {@link #stateReadTimeout}; after a broker restart that is the
+     * transaction timeout (15 s) plus the broker's abort check.
+     *
+     * <p>Before, one reader read every partition up to each one's high watermark, under one monitor: one open
+     * transaction anywhere held every stream's open, and the opens of connections that had already closed (the sink
+     * reconnects every few hundred ms while it gets no resume ack) still queued for that monitor and read, one 30 s
+     * timeout after another, so a stream waited minutes behind its own earlier attempts (issue #14's stall). A read
+     * now gives up as soon as its connection closed, whether it waits for the partition or reads it.
      */
     private final class StateReader {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Admin admin;
-        private final Map<String, Long> latest = new HashMap<>();
-        private List<TopicPartition> partitions;
+        private final Admin admin = Admin.create(adminConfig());
+        /** The reader of each state partition read so far. Guarded by itself. */
+        private final Map<Integer, PartitionReader> readers = new HashMap<>();
+        // guarded by readers
+        private boolean readerClosed;
 
-        StateReader() {
-            Properties p = new Properties();
-            p.putAll(clientConfig);
-            p.keySet().retainAll(ConsumerConfig.configNames());
-            p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            admin = Admin.create(adminConfig());
+        /** The highest id of {@code streamId} in state partition {@code partition}; fails once {@code abandoned}. */
+        long highest(String streamId, int partition, BooleanSupplier abandoned) throws Exception {
+            PartitionReader r;
+            synchronized (readers) {
+                if (readerClosed) {
+                    throw new StoreFailedException("the receiver is closing", null);
+                }
+                r = readers.computeIfAbsent(partition, PartitionReader::new);
+            }
+            return r.highest(streamId, abandoned);
         }
 
-        synchronized long highest(String streamId) throws Exception {
-            if (partitions == null) {
-                List<TopicPartition> tps = new ArrayList<>();
-                for (PartitionInfo info : consumer.partitionsFor(stateTopic, Duration.ofSeconds(30))) {
-                    tps.add(new TopicPartition(info.topic(), info.partition()));
-                }
-                consumer.assign(tps);
-                consumer.seekToBeginning(tps);
-                partitions = tps;
-            }
-            Map<TopicPartition, OffsetSpec> latestSpec = new HashMap<>();
-            partitions.forEach(tp -> latestSpec.put(tp, OffsetSpec.latest()));
-            Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(latestSpec, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
-                    .get(stateReadTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .forEach((tp, info) -> end.put(tp, info.offset()));
-            long deadline = System.nanoTime() + stateReadTimeout.toNanos();
-            while (behind(end)) {
-                if (System.nanoTime() > deadline) {
-                    Map<TopicPartition, Long> at = new HashMap<>();
-                    end.keySet().forEach(tp -> at.put(tp, consumer.position(tp)));
-                    // for the operator: whether the last stable offset is stuck (an open transaction, which
-                    // kafka-transactions.sh find-hanging can show) or the reader is
-                    throw new StoreFailedException("the state topic " + stateTopic + " did not catch up within "
-                            + stateReadTimeout.toSeconds() + " s: read to " + at + " of " + end + ", last stable "
-                            + consumer.endOffsets(end.keySet()) + "; a transaction is open there", null);
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (r.key() != null && r.value() != null && r.value().length == 8) {
-                        latest.put(new String(r.key(), StandardCharsets.UTF_8), ByteBuffer.wrap(r.value()).getLong());
+        /**
+         * Aborts what the stream's own producer left open in {@code partitions} although its transaction coordinator
+         * no longer knows of it: a hanging transaction. Called right after {@code initTransactions()}, which fenced
+         * every older epoch of the stream's producer and completed whatever transaction the coordinator knew of, so
+         * any transaction of that producer id still open in a partition is one the coordinator lost and will never end.
+         *
+         * <p>Seen after a broker SIGKILL and restart (KafkaReceiverIT, broker kills): the coordinator listed the
+         * stream's transactional.id as Empty while its producer (id 1, epoch 1) still had 1,550 data records and its
+         * state record open in the data and state partitions. The transaction timeout does not end such a
+         * transaction (the coordinator has none to time out), so the state partition's last stable offset stayed
+         * below its high watermark and every stream's open stalled behind it; and the stream's next commit, whose
+         * marker carries the same producer id, would have committed those 1,550 records that its sink had resent:
+         * stored twice. So they are aborted first, as {@code kafka-transactions.sh abort} would.
+         */
+        void abortHanging(String transactionalId, List<TopicPartition> partitions) throws Exception {
+            long timeout = stateReadTimeout.toMillis();
+            TransactionDescription own = admin.describeTransactions(List.of(transactionalId))
+                    .description(transactionalId).get(timeout, TimeUnit.MILLISECONDS);
+            Map<TopicPartition, DescribeProducersResult.PartitionProducerState> states = admin
+                    .describeProducers(partitions).all().get(timeout, TimeUnit.MILLISECONDS);
+            for (Map.Entry<TopicPartition, DescribeProducersResult.PartitionProducerState> e : states.entrySet()) {
+                for (ProducerState ps : e.getValue().activeProducers()) {
+                    if (ps.producerId() == own.producerId() && ps.producerEpoch() < own.producerEpoch()
+                            && ps.currentTransactionStartOffset().isPresent()) {
+                        abort(e.getKey(), ps, transactionalId + " (epoch " + own.producerEpoch() + " now, "
+                                + own.state() + ")");
                     }
                 }
             }
-            return latest.getOrDefault(streamId, 0L);
         }
 
-        private boolean behind(Map<TopicPartition, Long> end) {
-            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                if (consumer.position(e.getKey()) < e.getValue()) {
-                    return true;
+        /**
+         * Aborts the transaction open since the last stable offset {@code at} of state partition {@code partition}
+         * if its producer's coordinator has none in progress: another stream's hanging transaction (see
+         * {@link #abortHanging}) whose stream did not come back to abort it itself. Asked of the coordinator, not
+         * judged by age: a transaction it still runs or ends is left to it.
+         */
+        void abortHangingAt(TopicPartition partition, long at) throws Exception {
+            long timeout = stateReadTimeout.toMillis();
+            for (ProducerState ps : admin.describeProducers(List.of(partition)).partitionResult(partition)
+                    .get(timeout, TimeUnit.MILLISECONDS).activeProducers()) {
+                if (ps.currentTransactionStartOffset().orElse(-1) != at) {
+                    continue;
+                }
+                boolean inProgress = false;
+                String who = "producer " + ps.producerId();
+                for (TransactionListing l : admin.listTransactions(new ListTransactionsOptions()
+                        .filterProducerIds(List.of(ps.producerId()))).all().get(timeout, TimeUnit.MILLISECONDS)) {
+                    who = l.transactionalId() + " (" + l.state() + ")";
+                    inProgress |= l.state() == TransactionState.ONGOING || l.state() == TransactionState.PREPARE_COMMIT
+                            || l.state() == TransactionState.PREPARE_ABORT
+                            || l.state() == TransactionState.PREPARE_EPOCH_FENCE;
+                }
+                if (!inProgress) {
+                    abort(partition, ps, who);
                 }
             }
-            return false;
         }
 
-        synchronized void close() {
-            consumer.close(Duration.ofSeconds(2));
+        private void abort(TopicPartition partition, ProducerState ps, String who) throws Exception {
+            log.warn("aborting a hanging transaction in {}: producer {} epoch {} left it open since offset {} and its"
+                    + " coordinator lists {} (left by a broker crash)", partition, ps.producerId(),
+                    ps.producerEpoch(), ps.currentTransactionStartOffset().getAsLong(), who);
+            try {
+                admin.abortTransaction(new AbortTransactionSpec(partition, ps.producerId(),
+                        (short) ps.producerEpoch(), ps.coordinatorEpoch().orElse(0)))
+                        .all().get(stateReadTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new StoreFailedException("could not abort the hanging transaction of producer "
+                        + ps.producerId() + " in " + partition + " (" + e.getCause() + "): the receiver's principal"
+                        + " needs ClusterAction, or run kafka-transactions.sh abort --topic " + partition.topic()
+                        + " --partition " + partition.partition() + " --start-offset "
+                        + ps.currentTransactionStartOffset().getAsLong(), e.getCause());
+            }
+        }
+
+        void close() {
+            List<PartitionReader> all;
+            synchronized (readers) {
+                readerClosed = true;
+                all = new ArrayList<>(readers.values());
+            }
+            for (PartitionReader r : all) {
+                r.close();
+            }
             admin.close(Duration.ofSeconds(2));
+        }
+
+        /** One state partition's consumer and what it read so far; one read at a time (its lock). */
+        private final class PartitionReader {
+            private final TopicPartition partition;
+            private final ReentrantLock lock = new ReentrantLock();
+            // guarded by lock
+            private final KafkaConsumer<byte[], byte[]> consumer;
+            private final Map<String, Long> latest = new HashMap<>();
+            private boolean consumerClosed;
+
+            PartitionReader(int partition) {
+                this.partition = new TopicPartition(stateTopic, partition);
+                Properties p = new Properties();
+                p.putAll(clientConfig);
+                p.keySet().retainAll(ConsumerConfig.configNames());
+                p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+                p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+                p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+                consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                consumer.assign(List.of(this.partition));
+                consumer.seekToBeginning(List.of(this.partition));
+            }
+
+            long highest(String streamId, BooleanSupplier abandoned) throws Exception {
+                long deadline = System.nanoTime() + stateReadTimeout.toNanos();
+                // the opens of connections that closed meanwhile leave the queue instead of reading in turn
+                checkWaiting(abandoned, deadline, () -> "");
+                while (!lock.tryLock(100, TimeUnit.MILLISECONDS)) {
+                    checkWaiting(abandoned, deadline, () -> "waited for another read of " + partition);
+                }
+                try {
+                    if (consumerClosed) {
+                        throw new StoreFailedException("the receiver is closing", null);
+                    }
+                    long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
+                                    new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                            .partitionResult(partition).get(stateReadTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                            .offset();
+                    long at;
+                    long stuckAt = -1;
+                    long stuckSince = System.nanoTime();
+                    boolean askedCoordinator = false;
+                    while ((at = consumer.position(partition, stateReadTimeout)) < end) {
+                        if (at != stuckAt) {
+                            stuckAt = at;
+                            stuckSince = System.nanoTime();
+                        } else if (!askedCoordinator && System.nanoTime() - stuckSince > STUCK_NANOS) {
+                            // at the last stable offset for a while: whoever holds it open, if anyone still does
+                            askedCoordinator = true;
+                            abortHangingAt(partition, at);
+                        }
+                        long readTo = at;
+                        checkWaiting(abandoned, deadline, () -> "read " + partition + " to " + readTo + " of " + end
+                                + " (the last stable offset is " + lastStable() + ": a transaction is open there;"
+                                + " kafka-transactions.sh find-hanging shows it)");
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                            if (r.key() != null && r.value() != null && r.value().length == 8) {
+                                latest.put(new String(r.key(), StandardCharsets.UTF_8),
+                                        ByteBuffer.wrap(r.value()).getLong());
+                            }
+                        }
+                    }
+                    return latest.getOrDefault(streamId, 0L);
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            /** For the operator's message only; asked for with the deadline passed, so briefly. */
+            private String lastStable() {
+                try {
+                    return Long.toString(consumer.endOffsets(List.of(partition), Duration.ofSeconds(2))
+                            .get(partition));
+                } catch (RuntimeException e) {
+                    return "unknown (" + e + ")";
+                }
+            }
+
+            private void checkWaiting(BooleanSupplier abandoned, long deadline, Supplier<String> what)
+                    throws StoreFailedException {
+                if (abandoned.getAsBoolean()) {
+                    throw new StoreFailedException("the connection closed while its stream opened", null);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new StoreFailedException("the state topic " + stateTopic + " did not catch up within "
+                            + stateReadTimeout.toSeconds() + " s: " + what.get(), null);
+                }
+            }
+
+            void close() {
+                lock.lock();
+                try {
+                    consumerClosed = true;
+                    consumer.close(Duration.ofSeconds(2));
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 }

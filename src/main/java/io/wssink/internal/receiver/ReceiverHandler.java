@@ -264,11 +264,19 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             connections.rawReceived();
         } else {
             connections.accepted(stream.id(), data);
+            if (ctx.channel().config().isAutoRead() && store.backlogged(stream, this, this::resumeReading)) {
+                ctx.channel().config().setAutoRead(false); // TCP holds the sink back until the store took more
+            }
         }
         bytesSinceAck += size;
         if (bytesSinceAck >= config.ackBytes()) {
             ackIfNeeded();
         }
+    }
+
+    /** The store took what it held back: read again. Any thread. */
+    private void resumeReading() {
+        ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
     }
 
     private void ackIfNeeded() {

@@ -70,6 +70,16 @@ public interface ReceiverStore extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Whether the store holds so much of {@code owner}'s stream not yet written that the caller should stop reading
+     * its connection (back-pressure, instead of blocking the event loop); then the store calls {@code whenDrained},
+     * from any thread, once it can take more or the stream's use ended. By default never: a store that writes in
+     * the accept call needs none.
+     */
+    default boolean backlogged(Stream stream, Object owner, Runnable whenDrained) {
+        return false;
+    }
+
     /** Ends {@code owner}'s ownership, if it still has it; the stream's idle time starts now. */
     void release(Stream stream, Object owner);
 

@@ -59,6 +59,9 @@ final class BenchBroker implements AutoCloseable {
         }
         Path log = dir.resolve("broker.log");
         process = java(List.of("kafka.Kafka", config.toString()), log);
+        // a fork that ends without its trial's tear-down (a failed iteration) left its broker running, an orphan that
+        // took CPU from every later fork of the run (seen: two such brokers during KafkaReceiverBenchmark)
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "bench-broker-kill"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         int found = 0;
         while (found == 0) {

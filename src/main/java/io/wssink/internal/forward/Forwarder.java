@@ -352,6 +352,7 @@ public final class Forwarder {
         }
         connections.internalError(text);
         pendingRecord = false;
+        resumeWindow = false;
         inFlight.clear();
         try {
             reader.rewind();
@@ -365,7 +366,7 @@ public final class Forwarder {
         long park = IDLE_PARK_NANOS;
         if (connections.connection() == null) {
             park = Math.min(park, connections.nanosUntilDue(now));
-        } else if (resumeWindow) {
+        } else if (resumeWindow && connections.isOpen()) {
             park = Math.min(park, Math.max(0, resumeWindowUntil - now));
         }
         if (park > 0 && inbox.isEmpty()) {
@@ -451,6 +452,7 @@ public final class Forwarder {
     private void onClosed(Failure failure) {
         connections.onClosed(failure, delivery.peerAck(), stopping);
         pendingRecord = false;
+        resumeWindow = false; // else, left set, it kept the next attempt's idle park at 0: a spinning runner
         // inFlight is kept: the next connection's resume ack may acknowledge what this one sent (SKIP_AHEAD), and
         // clearing it left those events out of the ack observers (acked_total stayed below what was delivered)
         reader.rewind();

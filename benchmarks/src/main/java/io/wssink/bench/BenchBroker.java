@@ -3,6 +3,7 @@ package io.wssink.bench;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -118,6 +119,21 @@ final class BenchBroker implements AutoCloseable {
         try (Admin admin = Admin.create(clientConfig())) {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty())
                     .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "2101248")))).all().get(60, TimeUnit.SECONDS);
+            // created is not led: an idempotent producer that wrote at once met NOT_LEADER_OR_FOLLOWER, then
+            // OUT_OF_ORDER_SEQUENCE_NUMBER retries for minutes, and the bare producer's 16-stream runs failed
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS)
+                        .get(name);
+                if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null
+                        && !p.leader().isEmpty())) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + name + " has partitions without a leader: " + d);
+                }
+                Thread.sleep(50); // polling the broker in a benchmark's set-up, not a test
+            }
         }
     }
 

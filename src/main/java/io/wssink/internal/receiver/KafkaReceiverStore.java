@@ -422,10 +422,15 @@ public final class KafkaReceiverStore implements ReceiverStore {
             return CompletableFuture.failedFuture(new StoreFailedException("the receiver is closing", null));
         }
         Session s = new Session(stream, owner);
-        Session previous = sessions.put(stream.id(), s);
+        // the previous session ends first, while it is still the stream's: end() sets stream.highest back to what
+        // Kafka acknowledged to it. Put first, that was skipped, and an at-least-once takeover of a live connection
+        // resumed from the highest id handed to the producer: its resume ack covered records still in flight
+        // (KafkaReceiverIT's takeover test, broker blackholed). Exactly-once sets stream.highest to 0 below anyway.
+        Session previous = sessions.remove(stream.id());
         if (previous != null) {
             end(previous);
         }
+        sessions.put(stream.id(), s);
         if (guarantee == Guarantee.AT_LEAST_ONCE) {
             s.producer = shared;
             s.stored = stream.highest; // what this receiver saw acknowledged; 0 for a stream it never saw

@@ -54,6 +54,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
@@ -119,6 +120,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
     static final long BACKLOG_BYTES = 16L << 20;
     /** Pending records handed to the producer per hold of the lock. */
     private static final int DRAIN_CHUNK = 1024;
+    /** Opens at once; more wait their turn without holding up other streams' drains and commits. */
+    private static final int OPEN_THREADS = 8;
     /** Set once by the receiver before it listens; counted into by the event loops. */
     private volatile ReceiverMeters meters = new ReceiverMeters();
     /** Settings the store owns: a producer-config file that sets them is refused. */
@@ -140,8 +143,16 @@ public final class KafkaReceiverStore implements ReceiverStore {
     private final long forgetAfterMillis;
     private final LongSupplier clock;
     private final Duration stateReadTimeout;
-    /** Runs every call that blocks on Kafka; each session chains its own calls so they stay in order. */
+    /** Runs the sessions' drains, commits and ends; each session chains its own calls so they stay in order. */
     private final ExecutorService blocking;
+    /**
+     * Runs the opens, on the same per-session chain: an open waits up to max.block.ms in initTransactions and up to
+     * the state read timeout in the admin calls and the state read, and sixteen such opens on {@link #blocking} held
+     * up every other stream's commits, and so their acks. A session's later calls still start only once its open
+     * ended (they chain on its {@code tail}), and its commits only once it is ready, which the open sets last: an open
+     * and a commit of one session never run at once.
+     */
+    private final ExecutorService opens;
     /** Runs the producer's callbacks in the order they come, off Kafka's I/O thread. */
     private final ExecutorService callbacks;
     /** At-least-once: the one producer of all streams; null in exactly-once mode. Thread-safe. */
@@ -263,6 +274,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger o = new AtomicInteger();
+        this.opens = Executors.newFixedThreadPool(OPEN_THREADS, r -> {
+            Thread t = new Thread(r, "wssink-kafka-open-" + o.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.callbacks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "wssink-kafka-acks");
             t.setDaemon(true);
@@ -286,6 +303,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                     producer.close(Duration.ZERO);
                 }
                 blocking.shutdownNow();
+                opens.shutdownNow();
                 callbacks.shutdownNow();
             }
         }
@@ -470,9 +488,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         s.pending.size());
                 s.ready = true;
                 s.draining = true;
+                later(s, () -> drainPending(s)); // on the drain threads, after this open on the session's chain
             }
-            drainPending(s);
-        });
+        }, opens);
     }
 
     @Override
@@ -884,6 +902,11 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     /** Queues a blocking call behind the session's previous one, on the store's threads. Holds the lock. */
     private CompletableFuture<Void> later(Session s, Call call) {
+        return later(s, call, blocking);
+    }
+
+    /** Queues a blocking call behind the session's previous one, on {@code executor}. Holds the lock. */
+    private CompletableFuture<Void> later(Session s, Call call, Executor executor) {
         CompletableFuture<Void> f = s.tail.thenRunAsync(() -> {
             try {
                 call.run();
@@ -892,7 +915,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
-        }, blocking);
+        }, executor);
         s.tail = f.handle((v, e) -> null);
         f.whenComplete((v, e) -> {
             if (e != null) {
@@ -946,6 +969,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             log.debug("closing the Kafka store's producers: {}", e.toString());
         }
         blocking.shutdownNow();
+        opens.shutdownNow();
         callbacks.shutdownNow();
         if (shared != null) {
             shared.close(Duration.ofSeconds(5)); // what was not acknowledged is resent by the sinks anyway

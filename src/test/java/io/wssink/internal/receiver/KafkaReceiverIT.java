@@ -329,6 +329,7 @@ class KafkaReceiverIT {
         broker.createTopic(topic, 1);
         Properties p = broker.clientConfig();
         p.setProperty("max.block.ms", "5000");
+        p.setProperty("request.timeout.ms", "5000"); // after the blackhole, the stuck requests end soon, not in 30 s
         ReceiverConfig config = ReceiverConfig.builder(null).build();
         KafkaReceiverStore store = closing(KafkaReceiverStore.open(config, topic, Guarantee.AT_LEAST_ONCE, p));
         ReceiverStore.Stream stream = store.stream(UUID.randomUUID().toString());

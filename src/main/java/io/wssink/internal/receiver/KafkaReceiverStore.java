@@ -54,6 +54,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
@@ -92,8 +93,8 @@ import java.util.function.Supplier;
  * calls {@code send()}, which may wait up to max.block.ms for buffer memory (a broker that stops answering) without
  * holding up the event loop; above {@link #BACKLOG_BYTES} a stream's connection stops reading
  * ({@link #backlogged}). Everything that blocks ({@code initTransactions}, {@code send}, {@code commitTransaction},
- * reading the state topic, closing) runs on those threads, chained per session so that one stream's operations stay
- * in order, and completes futures the handler hands back to its event loop. One lock (this) guards the streams and
+ * reading the state topic, closing) runs on those threads (opens on their own {@code wssink-kafka-open} ones),
+ * chained per session so that one stream's operations stay in order, and completes futures the handler hands back to its event loop. One lock (this) guards the streams and
  * sessions, and is never held while calling the producer; each state partition's reader has its own lock.
  */
 public final class KafkaReceiverStore implements ReceiverStore {
@@ -119,6 +120,10 @@ public final class KafkaReceiverStore implements ReceiverStore {
     static final long BACKLOG_BYTES = 16L << 20;
     /** Pending records handed to the producer per hold of the lock. */
     private static final int DRAIN_CHUNK = 1024;
+    /** Opens at once; more wait their turn without holding up other streams' drains and commits. */
+    private static final int OPEN_THREADS = 8;
+    /** The failure of an open whose connection closed meanwhile: the store's own, not Kafka's. */
+    private static final String ABANDONED_OPEN = "the connection closed while its stream opened";
     /** Set once by the receiver before it listens; counted into by the event loops. */
     private volatile ReceiverMeters meters = new ReceiverMeters();
     /** Settings the store owns: a producer-config file that sets them is refused. */
@@ -140,8 +145,16 @@ public final class KafkaReceiverStore implements ReceiverStore {
     private final long forgetAfterMillis;
     private final LongSupplier clock;
     private final Duration stateReadTimeout;
-    /** Runs every call that blocks on Kafka; each session chains its own calls so they stay in order. */
+    /** Runs the sessions' drains, commits and ends; each session chains its own calls so they stay in order. */
     private final ExecutorService blocking;
+    /**
+     * Runs the opens, on the same per-session chain: an open waits up to max.block.ms in initTransactions and up to
+     * the state read timeout in the admin calls and the state read, and sixteen such opens on {@link #blocking} held
+     * up every other stream's commits, and so their acks. A session's later calls still start only once its open
+     * ended (they chain on its {@code tail}), and its commits only once it is ready, which the open sets last: an open
+     * and a commit of one session never run at once.
+     */
+    private final ExecutorService opens;
     /** Runs the producer's callbacks in the order they come, off Kafka's I/O thread. */
     private final ExecutorService callbacks;
     /** At-least-once: the one producer of all streams; null in exactly-once mode. Thread-safe. */
@@ -263,6 +276,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger o = new AtomicInteger();
+        this.opens = Executors.newFixedThreadPool(OPEN_THREADS, r -> {
+            Thread t = new Thread(r, "wssink-kafka-open-" + o.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.callbacks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "wssink-kafka-acks");
             t.setDaemon(true);
@@ -286,6 +305,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                     producer.close(Duration.ZERO);
                 }
                 blocking.shutdownNow();
+                opens.shutdownNow();
                 callbacks.shutdownNow();
             }
         }
@@ -422,10 +442,15 @@ public final class KafkaReceiverStore implements ReceiverStore {
             return CompletableFuture.failedFuture(new StoreFailedException("the receiver is closing", null));
         }
         Session s = new Session(stream, owner);
-        Session previous = sessions.put(stream.id(), s);
+        // the previous session ends first, while it is still the stream's: end() sets stream.highest back to what
+        // Kafka acknowledged to it. Put first, that was skipped, and an at-least-once takeover of a live connection
+        // resumed from the highest id handed to the producer: its resume ack covered records still in flight
+        // (KafkaReceiverIT's takeover test, broker blackholed). Exactly-once sets stream.highest to 0 below anyway.
+        Session previous = sessions.remove(stream.id());
         if (previous != null) {
             end(previous);
         }
+        sessions.put(stream.id(), s);
         if (guarantee == Guarantee.AT_LEAST_ONCE) {
             s.producer = shared;
             s.stored = stream.highest; // what this receiver saw acknowledged; 0 for a stream it never saw
@@ -439,12 +464,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
             synchronized (this) {
                 if (s.closed) {
                     p.close(Duration.ZERO);
-                    throw new StoreFailedException("the connection closed while its stream opened", null);
+                    throw new StoreFailedException(ABANDONED_OPEN, null);
                 }
             }
             p.initTransactions(); // fences the stream's previous owner and ends its open transaction
             List<TopicPartition> written = new ArrayList<>();
-            for (PartitionInfo info : p.partitionsFor(topic)) { // metadata now: send() on the event loop never waits
+            for (PartitionInfo info : p.partitionsFor(topic)) { // metadata now: the drain's sends never wait for it
                 written.add(new TopicPartition(topic, info.partition()));
             }
             int partition = statePartition(s.key, p.partitionsFor(stateTopic).size());
@@ -455,7 +480,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             p.beginTransaction();
             synchronized (this) {
                 if (s.closed) {
-                    throw new StoreFailedException("the connection closed while its stream opened", null);
+                    throw new StoreFailedException(ABANDONED_OPEN, null);
                 }
                 s.stored = held;
                 if (sessions.get(stream.id()) == s) {
@@ -465,9 +490,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         s.pending.size());
                 s.ready = true;
                 s.draining = true;
+                later(s, () -> drainPending(s)); // on the drain threads, after this open on the session's chain
             }
-            drainPending(s);
-        });
+        }, opens);
     }
 
     @Override
@@ -656,10 +681,10 @@ public final class KafkaReceiverStore implements ReceiverStore {
     }
 
     /**
-     * Hands the pending records to the producer once the stream is ready and no commit runs, then lets the event loop
-     * send directly again. A chunk at a time, without the lock while sending: a sink's whole window (8 MiB, 187,000
-     * records of 20 bytes in KafkaReceiverIT) sent under the lock kept the event loop from answering pings for
-     * seconds, the sink reconnected, and the next session queued the same window again. Runs on a store thread.
+     * Hands the pending records to the producer once the stream is ready and no commit runs, until none is left. A
+     * chunk at a time, without the lock while sending: a sink's whole window (8 MiB, 187,000 records of 20 bytes in
+     * KafkaReceiverIT) sent under the lock kept the event loop from answering pings for seconds, the sink
+     * reconnected, and the next session queued the same window again. Runs on a store thread.
      */
     private void drainPending(Session s) {
         List<Pending> chunk = new ArrayList<>(DRAIN_CHUNK);
@@ -701,29 +726,21 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     /** producer.send, with or without the lock. */
     private void handOff(Session s, long id, ProducerRecord<byte[], byte[]> r) {
-        // never the store's lock on the producer's I/O thread: an event loop holding it in a send() that waits for
-        // buffer memory would wait for ever for that thread to free it. But a failure that send() reports at once
-        // (its topic's metadata did not come within max.block.ms) comes on the calling thread: fail the session
-        // there and then, or every further record of the frame waits as long (KafkaReceiverIT's event loop sat in
-        // send() for 17 minutes, one 5 s wait per record, after a broker restart)
+        // called on a store thread without the lock. Callbacks never take the store's lock on the producer's I/O
+        // thread: the lock held there waits for whoever holds it, and so does every other stream's send. A failure
+        // that send() reports at once (its topic's metadata did not come within max.block.ms) comes on this thread:
+        // fail the session here and now, or every further record of the chunk waits as long (an event loop sat in
+        // send() for 17 minutes, one 5 s wait per record, after a broker restart in KafkaReceiverIT, when it sent)
         Callback done = guarantee == Guarantee.AT_LEAST_ONCE
-                ? (meta, e) -> {
-                    if (e != null && Thread.holdsLock(this)) {
-                        fail(s, e);
-                    } else {
-                        callbacks.execute(() -> acknowledged(s, id, e));
-                    }
-                }
+                ? (meta, e) -> callbacks.execute(() -> acknowledged(s, id, e))
                 : (meta, e) -> {
-                    if (e != null && Thread.holdsLock(this)) {
-                        fail(s, e);
-                    } else if (e != null) {
+                    if (e != null) {
                         callbacks.execute(() -> fail(s, e));
                     }
                 };
         try {
             Future<RecordMetadata> sent = s.producer.send(r, done);
-            if (sent.isDone() && !Thread.holdsLock(this)) { // the drain, without the lock: stop it now too
+            if (sent.isDone()) { // failed or acknowledged at once: stop the drain now
                 try {
                     sent.get();
                 } catch (ExecutionException e) {
@@ -857,6 +874,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
         if (!s.closed) {
             log.warn("stream {}: Kafka refused its records ({}); closing its connection without acking, the sink"
                     + " resends", s.stream.id(), cause.toString());
+        } else if (cause instanceof StoreFailedException && ABANDONED_OPEN.equals(cause.getMessage())) {
+            // nothing was sent: the open stopped because its connection went (a sink that reconnected meanwhile)
+            log.debug("stream {}: its open stopped, the connection closed", s.stream.id());
         } else if (!closed) {
             // a zombie's commit that failed once its connection was gone (stopped inside commitTransaction, it woke
             // up to a closed socket and a fenced producer) said nothing before: KafkaReceiverIT's zombie test
@@ -879,6 +899,11 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     /** Queues a blocking call behind the session's previous one, on the store's threads. Holds the lock. */
     private CompletableFuture<Void> later(Session s, Call call) {
+        return later(s, call, blocking);
+    }
+
+    /** Queues a blocking call behind the session's previous one, on {@code executor}. Holds the lock. */
+    private CompletableFuture<Void> later(Session s, Call call, Executor executor) {
         CompletableFuture<Void> f = s.tail.thenRunAsync(() -> {
             try {
                 call.run();
@@ -887,7 +912,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
-        }, blocking);
+        }, executor);
         s.tail = f.handle((v, e) -> null);
         f.whenComplete((v, e) -> {
             if (e != null) {
@@ -928,7 +953,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
             }
             closed = true;
             for (Session s : sessions.values()) {
-                end(s);
+                try {
+                    end(s);
+                } catch (RuntimeException e) {
+                    // one session's end must not keep the others open and the producers below unclosed
+                    log.debug("stream {}: ending its session on close: {}", s.stream.id(), e.toString());
+                }
                 ends.add(s.tail);
             }
             sessions.clear();
@@ -941,6 +971,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             log.debug("closing the Kafka store's producers: {}", e.toString());
         }
         blocking.shutdownNow();
+        opens.shutdownNow();
         callbacks.shutdownNow();
         if (shared != null) {
             shared.close(Duration.ofSeconds(5)); // what was not acknowledged is resent by the sinks anyway
@@ -1034,17 +1065,39 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 if (ps.currentTransactionStartOffset().orElse(-1) != at) {
                     continue;
                 }
+                List<TransactionListing> listed = new ArrayList<>(admin.listTransactions(new ListTransactionsOptions()
+                        .filterProducerIds(List.of(ps.producerId()))).all().get(timeout, TimeUnit.MILLISECONDS));
+                if (listed.isEmpty()) {
+                    // no coordinator names the producer id: it may be one whose transactional.id expired, or one a
+                    // coordinator not yet loaded (just after a broker restart) will resume; unknown, so not aborted
+                    log.debug("{}: producer {} holds a transaction open since {} and no coordinator lists it; left"
+                            + " to it", partition, ps.producerId(), at);
+                    continue;
+                }
                 boolean inProgress = false;
                 String who = "producer " + ps.producerId();
-                for (TransactionListing l : admin.listTransactions(new ListTransactionsOptions()
-                        .filterProducerIds(List.of(ps.producerId()))).all().get(timeout, TimeUnit.MILLISECONDS)) {
+                for (TransactionListing l : listed) {
                     who = l.transactionalId() + " (" + l.state() + ")";
                     inProgress |= l.state() == TransactionState.ONGOING || l.state() == TransactionState.PREPARE_COMMIT
                             || l.state() == TransactionState.PREPARE_ABORT
                             || l.state() == TransactionState.PREPARE_EPOCH_FENCE;
                 }
-                if (!inProgress) {
-                    abort(partition, ps, who);
+                if (inProgress) {
+                    continue;
+                }
+                // asked again right before the abort: between the first look and the listing, the transaction may
+                // have ended and the same producer (or a new epoch of it) begun another at a later offset, which
+                // its coordinator runs; only the very transaction judged hanging is aborted
+                ProducerState now = null;
+                for (ProducerState again : admin.describeProducers(List.of(partition)).partitionResult(partition)
+                        .get(timeout, TimeUnit.MILLISECONDS).activeProducers()) {
+                    if (again.producerId() == ps.producerId() && again.producerEpoch() == ps.producerEpoch()
+                            && again.currentTransactionStartOffset().orElse(-1) == at) {
+                        now = again;
+                    }
+                }
+                if (now != null) {
+                    abort(partition, now, who);
                 }
             }
         }
@@ -1159,7 +1212,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             private void checkWaiting(BooleanSupplier abandoned, long deadline, Supplier<String> what)
                     throws StoreFailedException {
                 if (abandoned.getAsBoolean()) {
-                    throw new StoreFailedException("the connection closed while its stream opened", null);
+                    throw new StoreFailedException(ABANDONED_OPEN, null);
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new StoreFailedException("the state topic " + stateTopic + " did not catch up within "

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -276,7 +277,12 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
 
     /** The store took what it held back: read again. Any thread. */
     private void resumeReading() {
-        ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
+        try {
+            ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
+        } catch (RejectedExecutionException e) {
+            // the receiver closed and shut its event loops down, and the channel with them: nothing to read. Thrown,
+            // it broke the Kafka store's drain, failure and close (which then never closed its producers)
+        }
     }
 
     private void ackIfNeeded() {

@@ -1,8 +1,11 @@
 package io.wssink.internal.receiver;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.wssink.WebSocketSink;
 import io.wssink.cli.Main;
 import io.wssink.internal.receiver.KafkaReceiverStore.Guarantee;
+import io.wssink.protocol.WireFormat;
 import io.wssink.testing.ChildJvm;
 import io.wssink.testing.KafkaBroker;
 import io.wssink.testing.RawWebSocket;
@@ -318,6 +321,61 @@ class KafkaReceiverIT {
         }
         sink.acked(w.last()).get(120, TimeUnit.SECONDS);
         assertEachOnceInOrder(topic, List.of(w), false);
+    }
+
+    @Test
+    void atLeastOnceANewConnectionTakingALiveStreamResumesOnlyFromWhatKafkaAcknowledged() throws Exception {
+        String topic = "takeover";
+        broker.createTopic(topic, 1);
+        Properties p = broker.clientConfig();
+        p.setProperty("max.block.ms", "5000");
+        p.setProperty("request.timeout.ms", "5000"); // after the blackhole, the stuck requests end soon, not in 30 s
+        ReceiverConfig config = ReceiverConfig.builder(null).build();
+        KafkaReceiverStore store = closing(KafkaReceiverStore.open(config, topic, Guarantee.AT_LEAST_ONCE, p));
+        ReceiverStore.Stream stream = store.stream(UUID.randomUUID().toString());
+        Object first = new Object();
+        store.claim(stream, first);
+        store.open(stream, first).get(60, TimeUnit.SECONDS);
+        assertNull(store.acceptFrame(stream, first, store.epoch(), frame(1, 10)));
+        // a commit covers what was drained when it was called, as the handler's does after highest() moved
+        await("1..10 handed to the producer").atMost(Duration.ofSeconds(30)).until(() -> store.highest(stream) == 10);
+        store.commit(stream, first).get(60, TimeUnit.SECONDS); // Kafka acknowledged 1..10
+        broker.blackhole(true);
+        try {
+            assertNull(store.acceptFrame(stream, first, store.epoch(), frame(11, 20)));
+            // handed to the producer, which cannot get them to the broker
+            await("11..20 handed to the producer").atMost(Duration.ofSeconds(30))
+                    .until(() -> store.highest(stream) == 20);
+            // the sink reconnects while its first connection is still open
+            Object second = new Object();
+            store.claim(stream, second);
+            store.open(stream, second).get(30, TimeUnit.SECONDS);
+            // the handler's resume ack is highest() after the open: it said 20 before, with 11..20 in flight
+            assertEquals(10, store.highest(stream), "the resume ack covers ids Kafka did not acknowledge");
+            CompletableFuture<Void> commit = store.commit(stream, second);
+            assertTrue(commit.isDone() && !commit.isCompletedExceptionally());
+            assertEquals(10, store.highest(stream));
+            // the sink resends what the resume ack did not cover; it is acked only once Kafka has it
+            assertNull(store.acceptFrame(stream, second, store.epoch(), frame(11, 20)));
+            await("11..20 handed over again").atMost(Duration.ofSeconds(30))
+                    .until(() -> store.highest(stream) == 20);
+            CompletableFuture<Void> resent = store.commit(stream, second);
+            assertFalse(resent.isDone(), "acked 11..20 while the broker answered nothing");
+            broker.blackhole(false);
+            resent.get(120, TimeUnit.SECONDS);
+        } finally {
+            broker.blackhole(false);
+        }
+    }
+
+    /** Records {@code from..to}, each with its id as payload. */
+    private static ByteBuf frame(long from, long to) {
+        ByteBuf frame = Unpooled.buffer();
+        for (long id = from; id <= to; id++) {
+            byte[] payload = Long.toString(id).getBytes(StandardCharsets.UTF_8);
+            WireFormat.writeRecord(frame, id, payload, 0, payload.length);
+        }
+        return frame;
     }
 
     @Test

@@ -119,7 +119,7 @@ class FramePackerTest {
     }
 
     @Test
-    void aDiscardedRawBatchReleasesItsFramesAndSendsNothing() {
+    void aDiscardedRawBatchSendsNothingAndReportsNothingWritten() {
         connection.mode = Mode.RAW;
         FramePacker packer = connection.packer();
         byte[] p = payload(1, 10);

@@ -26,8 +26,6 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -77,8 +75,6 @@ public final class FileReceiverStore implements ReceiverStore {
     private final Path stateTmp;
     private final OutputFormat format;
     private final boolean fsync;
-    private final int maxStreams;
-    private final long forgetAfterMillis;
     private final LongSupplier clock;
     private final FileOpener opener;
     private final FileChannel out;
@@ -87,7 +83,7 @@ public final class FileReceiverStore implements ReceiverStore {
     private final ExecutorService committer;
 
     // guarded by this
-    private final Map<String, Stream> streams = new LinkedHashMap<>();
+    private final StreamTable streams;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 << 10);
     private long writtenLength;
     private boolean dirty;
@@ -140,8 +136,7 @@ public final class FileReceiverStore implements ReceiverStore {
         this.stateTmp = this.output.resolveSibling(this.output.getFileName() + ".state.tmp");
         this.format = format;
         this.fsync = fsync == Fsync.ALWAYS;
-        this.maxStreams = maxStreams;
-        this.forgetAfterMillis = forgetAfter.toMillis();
+        this.streams = new StreamTable(maxStreams, forgetAfter, clock);
         this.clock = clock;
         this.opener = opener;
         Files.createDirectories(this.output.getParent());
@@ -195,7 +190,7 @@ public final class FileReceiverStore implements ReceiverStore {
         writtenLength = committed;
         out.position(committed);
         long now = clock.getAsLong();
-        held.forEach((id, v) -> streams.put(id, new Stream(id, v[0], v[1] == 0 ? now : v[1])));
+        held.forEach((id, v) -> streams.put(new Stream(id, v[0], v[1] == 0 ? now : v[1])));
         durable = new Snapshot(0, committed, held);
         committer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "wssink-receiver-commit");
@@ -225,51 +220,23 @@ public final class FileReceiverStore implements ReceiverStore {
 
     @Override
     public synchronized Stream stream(String id) {
-        Stream s = streams.get(id);
-        if (s == null) {
-            if (streams.size() >= maxStreams) {
-                forgetIdle();
-                if (streams.size() >= maxStreams) {
-                    return null;
-                }
-            }
-            s = new Stream(id, 0, clock.getAsLong());
-            streams.put(id, s);
-        }
-        return s;
+        return streams.stream(id, this::forgot);
     }
 
-    /** Forgets streams without a connection for longer than forget-after, so new streams are never locked out. */
-    private void forgetIdle() {
-        long before = clock.getAsLong() - forgetAfterMillis;
-        for (Iterator<Stream> it = streams.values().iterator(); it.hasNext(); ) {
-            Stream s = it.next();
-            if (s.owner == null && s.lastSeenMillis < before) {
-                log.info("forgetting stream {}: no connection since {} ms ago", s.id(),
-                        clock.getAsLong() - s.lastSeenMillis);
-                it.remove();
-                dirty = true; // the state file forgets it at the next commit
-            }
-        }
+    /** A stream without a connection for longer than forget-after was forgotten. Holds the lock. */
+    private void forgot(Stream s) {
+        log.info("forgetting stream {}: no connection since {} ms ago", s.id(), clock.getAsLong() - s.lastSeenMillis);
+        dirty = true; // the state file forgets it at the next commit
     }
 
     @Override
     public synchronized Object claim(Stream stream, Object owner) {
-        Object previous = stream.owner;
-        stream.owner = owner;
-        stream.lastSeenMillis = clock.getAsLong();
-        if (!streams.containsKey(stream.id())) {
-            streams.put(stream.id(), stream); // forgotten between lookup and claim
-        }
-        return previous;
+        return streams.claim(stream, owner);
     }
 
     @Override
     public synchronized void release(Stream stream, Object owner) {
-        if (stream.owner == owner) {
-            stream.owner = null;
-            stream.lastSeenMillis = clock.getAsLong();
-        }
+        streams.release(stream, owner);
     }
 
     @Override
@@ -446,14 +413,14 @@ public final class FileReceiverStore implements ReceiverStore {
     }
 
     private Snapshot snapshot() {
-        forgetIdle();
+        streams.forgetIdle(this::forgot);
         long now = clock.getAsLong();
         Map<String, long[]> held = new HashMap<>(streams.size() * 2);
-        streams.forEach((id, s) -> {
+        for (Stream s : streams.all()) {
             if (s.highest != 0) {
-                held.put(id, new long[] {s.highest, s.owner != null ? now : s.lastSeenMillis});
+                held.put(s.id(), new long[] {s.highest, s.owner != null ? now : s.lastSeenMillis});
             }
-        });
+        }
         return new Snapshot(epoch, writtenLength, held);
     }
 
@@ -545,7 +512,7 @@ public final class FileReceiverStore implements ReceiverStore {
                 writtenLength = durable.length();
                 dirty = redo;
                 lastCommit = CompletableFuture.completedFuture(null); // unless dirty, what is held now is durable
-                for (Stream s : streams.values()) {
+                for (Stream s : streams.all()) {
                     long[] v = durable.streams().get(s.id());
                     s.highest = v == null ? 0 : v[0];
                 }

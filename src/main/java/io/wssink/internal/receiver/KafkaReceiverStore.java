@@ -43,8 +43,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,8 +54,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -141,9 +139,6 @@ public final class KafkaReceiverStore implements ReceiverStore {
     private final Guarantee guarantee;
     private final Properties clientConfig;
     private final int maxPayloadBytes;
-    private final int maxStreams;
-    private final long forgetAfterMillis;
-    private final LongSupplier clock;
     private final Duration stateReadTimeout;
     /** Runs the sessions' drains, commits and ends; each session chains its own calls so they stay in order. */
     private final ExecutorService blocking;
@@ -163,7 +158,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
     private final StateReader stateReader;
 
     // guarded by this
-    private final Map<String, Stream> streams = new LinkedHashMap<>();
+    private final StreamTable streams;
     /** The current session of each stream that has an owner. */
     private final Map<String, Session> sessions = new HashMap<>();
     private long records;
@@ -265,9 +260,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
         this.guarantee = guarantee;
         this.clientConfig = clientConfig;
         this.maxPayloadBytes = maxPayloadBytes;
-        this.maxStreams = maxStreams;
-        this.forgetAfterMillis = forgetAfter.toMillis();
-        this.clock = clock;
+        this.streams = new StreamTable(maxStreams, forgetAfter, clock);
         this.stateReadTimeout = Duration.ofMillis(Long.parseLong(producerConfig(null)
                 .getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)) + 15_000);
         AtomicInteger n = new AtomicInteger();
@@ -394,41 +387,17 @@ public final class KafkaReceiverStore implements ReceiverStore {
         return topic;
     }
 
-    // ---------------------------------------------------------------- streams and ownership (as FileReceiverStore)
+    // ---------------------------------------------------------------- streams and ownership (a StreamTable, as in FileReceiverStore)
 
     @Override
     public synchronized Stream stream(String id) {
-        Stream s = streams.get(id);
-        if (s == null) {
-            if (streams.size() >= maxStreams) {
-                forgetIdle();
-                if (streams.size() >= maxStreams) {
-                    return null;
-                }
-            }
-            s = new Stream(id, 0, clock.getAsLong());
-            streams.put(id, s);
-        }
-        return s;
-    }
-
-    private void forgetIdle() {
-        long before = clock.getAsLong() - forgetAfterMillis;
-        for (Iterator<Stream> it = streams.values().iterator(); it.hasNext(); ) {
-            Stream s = it.next();
-            if (s.owner == null && s.lastSeenMillis < before) {
-                it.remove(); // exactly-once: its state stays in the state topic; at-least-once: its resume ack is 0
-            }
-        }
+        // a stream forgotten for room: exactly-once keeps its state in the state topic; at-least-once resumes at 0
+        return streams.stream(id, forgotten -> { });
     }
 
     @Override
     public synchronized Object claim(Stream stream, Object owner) {
-        Object previous = stream.owner;
-        stream.owner = owner;
-        stream.lastSeenMillis = clock.getAsLong();
-        streams.putIfAbsent(stream.id(), stream);
-        return previous;
+        return streams.claim(stream, owner);
     }
 
     /**
@@ -497,10 +466,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     @Override
     public synchronized void release(Stream stream, Object owner) {
-        if (stream.owner == owner) {
-            stream.owner = null;
-            stream.lastSeenMillis = clock.getAsLong();
-        }
+        streams.release(stream, owner);
         Session s = sessions.get(stream.id());
         if (s != null && s.owner == owner) {
             sessions.remove(stream.id());

@@ -115,7 +115,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
      * Payload bytes a stream's session holds before the producer took them, above which its connection stops reading
      * until half of them went: the sink's own window (8 MiB in flight by default) normally keeps it below.
      */
-    static final long BACKLOG_BYTES = 16L << 20;
+    static final long BACKLOG_BYTES = 1L << 20;
+    /** The producers' batch.size (Kafka's default: 16 KiB); the operator's producer config may change it. */
+    public static final int BATCH_BYTES = 64 << 10;
     /** Pending records handed to the producer per hold of the lock. */
     private static final int DRAIN_CHUNK = 1024;
     /** Opens at once; more wait their turn without holding up other streams' drains and commits. */
@@ -202,12 +204,23 @@ public final class KafkaReceiverStore implements ReceiverStore {
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
         /** The highest id handed to the producer. */
         long sent;
-        Throwable failure;
+        /**
+         * Why Kafka refused the session's records, or null. Written under the store's lock, read without it by the
+         * drain before each send: a synchronized check per record contended with the event loops' accepts and the
+         * commits (a profile of exactly-once at 16 streams showed the store's monitor the most contended lock).
+         */
+        volatile Throwable failure;
         boolean closed;
         /** The last blocking call queued for this session; the next one runs after it, failed or not. */
         CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
         /** Exactly-once: the state topic's partition that holds this stream's key; set once, before ready. */
         volatile int statePartition;
+        /** The producer's callback of a record whose acknowledgement moves nothing: fails the session if it failed. */
+        final Callback onFailure = (meta, e) -> {
+            if (e != null) {
+                callbacks.execute(() -> fail(this, e));
+            }
+        };
 
         Session(Stream stream, Object owner) {
             this.stream = stream;
@@ -318,6 +331,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
         // connection closes without acking and its sink retries
         p.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(BATCH_BYTES));
         p.putAll(clientConfig);
         p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Math.max(maxPayloadBytes, 1 << 20)
                 + RECORD_OVERHEAD_BYTES));
@@ -607,7 +621,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
         return s.closed;
     }
 
-    private synchronized boolean failed(Session s) {
+    private static boolean failed(Session s) {
         return s.failure != null;
     }
 
@@ -680,30 +694,37 @@ public final class KafkaReceiverStore implements ReceiverStore {
                     return;
                 }
             }
-            for (Pending p : chunk) {
+            int last = chunk.size() - 1;
+            for (int i = 0; i <= last; i++) {
                 if (failed(s)) {
                     break;
                 }
-                handOff(s, p.id, p.record); // in order, on the session's chain: the event loop only queues
+                Pending p = chunk.get(i);
+                // in order, on the session's chain: the event loop only queues. At-least-once: only the chunk's last
+                // record reports its acknowledgement (the stream's one partition and the idempotent producer
+                // acknowledge in order, and every record still reports its failure, first): one callback task per
+                // record on the one callback thread, under the store's lock, was one task and one lock per event
+                handOff(s, p.id, p.record, i == last);
             }
             chunk.clear();
         }
     }
 
-    /** producer.send, with or without the lock. */
-    private void handOff(Session s, long id, ProducerRecord<byte[], byte[]> r) {
+    /**
+     * producer.send, without the lock.
+     *
+     * @param reportAck at-least-once: this record's acknowledgement moves what the stream has stored (the last of a
+     *                  chunk); any record's failure fails the session
+     */
+    private void handOff(Session s, long id, ProducerRecord<byte[], byte[]> r, boolean reportAck) {
         // called on a store thread without the lock. Callbacks never take the store's lock on the producer's I/O
         // thread: the lock held there waits for whoever holds it, and so does every other stream's send. A failure
         // that send() reports at once (its topic's metadata did not come within max.block.ms) comes on this thread:
         // fail the session here and now, or every further record of the chunk waits as long (an event loop sat in
         // send() for 17 minutes, one 5 s wait per record, after a broker restart in KafkaReceiverIT, when it sent)
-        Callback done = guarantee == Guarantee.AT_LEAST_ONCE
+        Callback done = guarantee == Guarantee.AT_LEAST_ONCE && reportAck
                 ? (meta, e) -> callbacks.execute(() -> acknowledged(s, id, e))
-                : (meta, e) -> {
-                    if (e != null) {
-                        callbacks.execute(() -> fail(s, e));
-                    }
-                };
+                : s.onFailure;
         try {
             Future<RecordMetadata> sent = s.producer.send(r, done);
             if (sent.isDone()) { // failed or acknowledged at once: stop the drain now
@@ -777,7 +798,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
             }
             try {
                 // the state record's send waits here, on a store thread, if the producer's buffer is full
-                handOff(s, sent, stateRecord(s, sent));
+                handOff(s, sent, stateRecord(s, sent), false);
                 p.commitTransaction(); // flushes, then commits: the data and the state record, or neither
             } catch (RuntimeException e) {
                 fail(s, e);

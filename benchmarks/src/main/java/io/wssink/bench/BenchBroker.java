@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,6 +107,11 @@ final class BenchBroker implements AutoCloseable {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
     }
 
+    /** The broker's process, for its CPU time. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     String bootstrap() {
         return "127.0.0.1:" + port;
     }
@@ -123,10 +130,18 @@ final class BenchBroker implements AutoCloseable {
             // OUT_OF_ORDER_SEQUENCE_NUMBER retries for minutes, and the bare producer's 16-stream runs failed
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
-                TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS)
-                        .get(name);
-                if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null
-                        && !p.leader().isEmpty())) {
+                TopicDescription d;
+                try {
+                    d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS).get(name);
+                } catch (ExecutionException e) {
+                    // created, but not yet in the metadata the broker answers from: a run failed here once
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                    d = null;
+                }
+                if (d != null && d.partitions().size() == partitions && d.partitions().stream().allMatch(
+                        p -> p.leader() != null && !p.leader().isEmpty())) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {

@@ -47,12 +47,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at-least-once at least 0.8x. {@link #ackLatencyExactlyOnce} and {@link #ackLatencyAtLeastOnce} time one event from
  * write to ack on an idle pipeline (sample mode: JMH prints p50 and p99); the receiver acks every 100 ms.
  *
- * <p>The broker is a single-node KRaft broker in a child JVM ({@link BenchBroker}), started once per trial; each
- * iteration gets a fresh topic, receiver and sinks.
+ * <p>The broker is a single-node KRaft broker in a child JVM ({@link BenchBroker}), started once per trial with one
+ * topic (16 partitions); each iteration gets a fresh receiver, sinks and streams. Each iteration prints where its CPU
+ * went per event ({@link CpuSplit}): on this 2-core machine the sinks, the receiver and the broker share the cores,
+ * and the anchor has no senders to feed.
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 3)
+@Warmup(iterations = 3, time = 4)
 @Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,
         Flags.O5, Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET, "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn"})
@@ -85,10 +87,9 @@ public class KafkaReceiverBenchmark {
             broker = new BenchBroker(dir);
             payload = new byte[size];
             Arrays.fill(payload, (byte) 'x');
-        }
-
-        @Setup(Level.Iteration)
-        public void topic() throws Exception {
+            // one topic for the trial; each iteration has new streams (new sinks, new keys). A topic per iteration
+            // timed each new topic's first seconds (NOT_LEADER_OR_FOLLOWER retries in most of the bare producer's
+            // iterations) and once failed the run (its description not yet served)
             topic = "bench-" + TOPICS.incrementAndGet();
             broker.createTopic(topic, 16);
         }
@@ -106,6 +107,8 @@ public class KafkaReceiverBenchmark {
         final List<WebSocketSink> sinks = new ArrayList<>();
         long[][] window;
         int turn;
+        CpuSplit cpu;
+        String label;
 
         void open(Broker b, Guarantee guarantee) throws Exception {
             dir = Dirs.create("wssink-bench-kafka-sinks");
@@ -125,6 +128,9 @@ public class KafkaReceiverBenchmark {
                 // the iteration starts: a short iteration would otherwise time the opening
                 sink.acked(sink.write(b.payload)).get(60, TimeUnit.SECONDS);
             }
+            label = guarantee + " size=" + b.size + " streams=" + b.streams;
+            cpu = new CpuSplit(b.broker.handle());
+            cpu.begin();
         }
 
         /** BATCH events spread over the streams; waits for each stream's batch WINDOW turns earlier. */
@@ -146,6 +152,9 @@ public class KafkaReceiverBenchmark {
 
         @TearDown(Level.Iteration)
         public void close() throws Exception {
+            if (turn > 0) { // not the latency benchmarks, which write one event at a time
+                System.out.println(cpu.end(label, (long) turn * Math.max(1, BATCH / sinks.size()) * sinks.size()));
+            }
             for (WebSocketSink sink : sinks) {
                 sink.close();
             }
@@ -179,6 +188,8 @@ public class KafkaReceiverBenchmark {
         long[] ids;
         Future<RecordMetadata>[][] window;
         int turn;
+        CpuSplit cpu;
+        String label;
 
         @Setup(Level.Iteration)
         @SuppressWarnings("unchecked")
@@ -186,7 +197,8 @@ public class KafkaReceiverBenchmark {
             Properties p = b.broker.clientConfig();
             p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5"); // as the receiver's producers
+            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5"); // as the receiver's at-least-once producer
+            p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(KafkaReceiverStore.BATCH_BYTES));
             producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
             keys = new byte[b.streams][];
             streamHeaders = new Header[b.streams][];
@@ -207,12 +219,16 @@ public class KafkaReceiverBenchmark {
                             new RecordHeader(KafkaReceiverStore.ID_HEADER, id)))).get(60, TimeUnit.SECONDS);
                 }
             } catch (Exception e) {
-                throw new IllegalStateException("the bare producer could not write to the new topic " + b.topic, e);
+                throw new IllegalStateException("the bare producer could not write to the topic " + b.topic, e);
             }
+            label = "bare size=" + b.size + " streams=" + b.streams;
+            cpu = new CpuSplit(b.broker.handle());
+            cpu.begin();
         }
 
         @TearDown(Level.Iteration)
         public void close() {
+            System.out.println(cpu.end(label, (long) turn * Math.max(1, BATCH / keys.length) * keys.length));
             producer.close();
         }
     }

@@ -18,7 +18,8 @@ import java.util.StringJoiner;
  * costs without that. Printed once per iteration (JMH shows it in the fork's output).
  *
  * <p>A thread started within the iteration counts from its start (the store's pool starts its threads as streams
- * come); one that also ended within it counts under rest-of-jvm, from the process's total.
+ * come); one that also ended within it counts under rest-of-jvm, from the process's total, as do the JVM's own
+ * (GC, JIT). {@code -Dcpusplit.debug=true} (JMH: {@code -jvmArgsPrepend}) adds the named threads that fit no role.
  */
 final class CpuSplit {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();

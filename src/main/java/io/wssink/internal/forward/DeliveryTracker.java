@@ -77,7 +77,8 @@ final class DeliveryTracker {
     }
 
     /**
-     * Judges an ack. {@code lastAppendedId} is the last id in the spool, {@code lastReadId} the last read from it.
+     * Judges an ack. {@code lastAppendedId} is the last id in the spool (read for the resume ack only: any value
+     * will do while {@link #awaitingResumeAck()} is false), {@code lastReadId} the last read from it.
      */
     Verdict onAck(long id, long lastAppendedId, long lastReadId) {
         if (firstAck) {

@@ -33,8 +33,9 @@ final class DeliveryTracker {
     private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> waiters =
             new ConcurrentSkipListMap<>(Long::compareUnsigned);
     /**
-     * Every waiter up to this id has been settled: written by the forwarder thread before it settles them, read by
-     * a registering thread after it registered, so that one of the two always sees the other's waiter.
+     * Every waiter up to this id has been settled, or is left for the next bounded {@link #complete(long,
+     * DamageCheck, int)}: written by the forwarder thread before it settles them, read by a registering thread after
+     * it registered, so that one of the two always sees the other's waiter.
      */
     private volatile long completedThrough = Spool.NONE;
     /** Set once by failAll: why every waiter, present and future, fails. */
@@ -77,7 +78,8 @@ final class DeliveryTracker {
     }
 
     /**
-     * Judges an ack. {@code lastAppendedId} is the last id in the spool, {@code lastReadId} the last read from it.
+     * Judges an ack. {@code lastAppendedId} is the last id in the spool (read for the resume ack only: any value
+     * will do while {@link #awaitingResumeAck()} is false), {@code lastReadId} the last read from it.
      */
     Verdict onAck(long id, long lastAppendedId, long lastReadId) {
         if (firstAck) {
@@ -155,13 +157,27 @@ final class DeliveryTracker {
      * waiter registered meanwhile is settled here or by its own thread, never dropped.
      */
     void complete(long upTo, DamageCheck damage) {
+        complete(upTo, damage, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #complete(long, DamageCheck)}, settling at most {@code max} waiters, oldest first; the others stay
+     * registered, and a later call (with the same {@code upTo} or a higher one) goes on with them. A waiter for an
+     * id up to {@code upTo} registered meanwhile settles itself, as after a full complete.
+     *
+     * @return how many waiters this call settled: {@code max} when some may be left
+     */
+    int complete(long upTo, DamageCheck damage, int max) {
         completedThrough = upTo;
+        int settled = 0;
         Map.Entry<Long, CompletableFuture<Void>> e;
-        while ((e = waiters.firstEntry()) != null && Long.compareUnsigned(e.getKey(), upTo) <= 0) {
+        while (settled < max && (e = waiters.firstEntry()) != null && Long.compareUnsigned(e.getKey(), upTo) <= 0) {
             if (waiters.remove(e.getKey(), e.getValue())) {
                 settle(e.getKey(), e.getValue(), damage);
+                settled++;
             }
         }
+        return settled;
     }
 
     private static void settle(long id, CompletableFuture<Void> f, DamageCheck damage) {
@@ -173,8 +189,14 @@ final class DeliveryTracker {
         }
     }
 
-    /** Fails every waiter, and every later one (the sink closed first). */
-    void failAll(Throwable why) {
+    /**
+     * Fails every waiter, and every later one (the sink closed first); waiters that the cursor already covered and
+     * a bounded {@link #complete(long, DamageCheck, int)} left for a later call are settled first, as {@code damage}
+     * says: their events were delivered. Any thread (the closing one), even while the forwarder thread settles: each
+     * waiter is removed once, by one of them.
+     */
+    void failAll(Throwable why, DamageCheck damage) {
+        complete(completedThrough, damage);
         closed = why;
         Map.Entry<Long, CompletableFuture<Void>> e;
         while ((e = waiters.pollFirstEntry()) != null) {

@@ -3,6 +3,8 @@ package io.wssink.internal.forward;
 import io.wssink.protocol.ConnectionState;
 import io.wssink.protocol.Mode;
 
+import java.util.Objects;
+
 /**
  * The forwarder's figures as it changes them, and the {@link ForwarderStatus} snapshot it last published.
  *
@@ -21,9 +23,18 @@ final class StatusBoard {
 
     private volatile ForwarderStatus snapshot = build();
 
-    /** Publishes the figures as they are now. A few times per connection, never per event. */
+    /**
+     * Publishes the figures as they are now, if they changed: the forwarder calls it after every turn, and a new
+     * snapshot per turn was ~3 per event written (a turn to send it, one to go idle, one for its ack).
+     */
     void publish() {
-        snapshot = build();
+        ForwarderStatus now = snapshot;
+        if (now.state() != state || now.mode() != mode || now.rawFallback() != rawFallback
+                || !Objects.equals(now.url(), url) || now.connections() != connections
+                || now.failedAttempts() != failedAttempts || now.protocolErrors() != protocolErrors
+                || !Objects.equals(now.lastError(), lastError)) {
+            snapshot = build();
+        }
     }
 
     ForwarderStatus snapshot() {

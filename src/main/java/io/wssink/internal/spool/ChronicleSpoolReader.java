@@ -290,6 +290,17 @@ final class ChronicleSpoolReader implements SpoolReader {
     }
 
     @Override
+    public boolean hasNext() {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent()) {
+                return false;
+            }
+            dc.rollbackOnClose(); // left to be read by next()
+            return true;
+        }
+    }
+
+    @Override
     public long skipTo(long id) {
         applyDrop(); // what DROP_OLDEST dropped is stepped over, not counted as acknowledged
         long cursor = ackedId();

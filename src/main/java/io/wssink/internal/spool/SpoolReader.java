@@ -56,8 +56,18 @@ public interface SpoolReader extends AutoCloseable {
     /** Bytes of the records read and not yet acked: what is in flight. */
     long inFlightBytes();
 
-    /** The id of the last record appended to the spool by anyone, or {@link Spool#NONE} when it is empty. */
+    /**
+     * The id of the last record appended to the spool by anyone, or {@link Spool#NONE} when it is empty. Not cheap:
+     * Chronicle finds it with a tailer of its own, made and released for each call (see {@link #hasNext()}).
+     */
     long lastAppendedId();
+
+    /**
+     * Whether a record was appended after the last one read, without reading it: {@link #next} returns it (or, if it
+     * is damaged, expired or dropped, skips it). Cheap enough for every idle turn: it looks at this reader's own
+     * tailer, where {@code lastAppendedId() > lastReadId()} made and released a Chronicle tailer each time.
+     */
+    boolean hasNext();
 
     /**
      * The receiver already holds everything up to {@code id} (its resume ack): moves the cursor forward to it, even

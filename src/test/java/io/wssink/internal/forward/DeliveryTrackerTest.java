@@ -3,6 +3,7 @@ package io.wssink.internal.forward;
 import io.wssink.internal.forward.DeliveryTracker.Verdict;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -106,11 +107,74 @@ class DeliveryTrackerTest {
         t.complete(6, DeliveryTracker.NOTHING_DAMAGED);
         assertTrue(five.isDone());
         assertFalse(nine.isDone());
-        t.failAll(new IllegalStateException("closed"));
+        t.failAll(new IllegalStateException("closed"), DeliveryTracker.NOTHING_DAMAGED);
         ExecutionException e = assertThrows(ExecutionException.class, nine::get);
         assertInstanceOf(IllegalStateException.class, e.getCause());
         CompletableFuture<Void> late = t.waitFor(12, cursor::get, DeliveryTracker.NOTHING_DAMAGED);
         assertThrows(ExecutionException.class, late::get, "a waiter registered after the close fails too");
+    }
+
+    /**
+     * One ack covering many waiters settles them a slice per call, oldest first (the forwarder sends between two
+     * slices); a waiter registered meanwhile for an id the cursor covers settles itself at once.
+     */
+    @Test
+    void aBoundedCompleteSettlesTheOldestFirstAndLeavesTheRestForTheNextCall() {
+        List<Long> order = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (long id = 2; id <= 400; id += 2) { // 200 waiters, even ids
+            long waited = id;
+            CompletableFuture<Void> f = t.waitFor(id, () -> 0, DeliveryTracker.NOTHING_DAMAGED);
+            f.thenRun(() -> order.add(waited));
+            futures.add(f);
+        }
+        assertEquals(64, t.complete(400, DeliveryTracker.NOTHING_DAMAGED, 64));
+        assertEquals(64, order.size());
+        assertTrue(futures.get(63).isDone());
+        assertFalse(futures.get(64).isDone(), "left for the next call");
+        CompletableFuture<Void> odd = t.waitFor(3, () -> 0, DeliveryTracker.NOTHING_DAMAGED);
+        assertTrue(odd.isDone(), "covered by the cursor: settled by the thread that registered it");
+        assertEquals(64, t.complete(400, DeliveryTracker.NOTHING_DAMAGED, 64));
+        assertEquals(64, t.complete(400, DeliveryTracker.NOTHING_DAMAGED, 64));
+        assertEquals(8, t.complete(400, DeliveryTracker.NOTHING_DAMAGED, 64), "the last slice: none left after it");
+        assertEquals(0, t.complete(400, DeliveryTracker.NOTHING_DAMAGED, 64));
+        assertTrue(futures.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+        for (int i = 0; i < order.size(); i++) {
+            assertEquals(2L * (i + 1), order.get(i), "settled oldest first");
+        }
+    }
+
+    /**
+     * Closing fails the waiters no ack covered; those an ack covered but a bounded complete had not reached yet
+     * complete, as their events were delivered (a damaged one fails as such).
+     */
+    @Test
+    void failAllCompletesWhatTheCursorCoveredAndFailsTheRest() {
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (long id = 1; id <= 100; id++) {
+            futures.add(t.waitFor(id, () -> 0, DeliveryTracker.NOTHING_DAMAGED));
+        }
+        DeliveryTracker.DamageCheck damaged40 = id -> {
+            if (id == 40) {
+                throw new IllegalStateException("event 40 was damaged");
+            }
+        };
+        assertEquals(10, t.complete(50, damaged40, 10));
+        t.failAll(new IllegalStateException("closed"), damaged40);
+        for (int id = 1; id <= 100; id++) {
+            CompletableFuture<Void> f = futures.get(id - 1);
+            assertTrue(f.isDone(), "waiter " + id);
+            if (id <= 50) {
+                ExecutionException e = id == 40 ? assertThrows(ExecutionException.class, f::get) : null;
+                assertEquals(id == 40, f.isCompletedExceptionally(), "waiter " + id);
+                if (e != null) {
+                    assertEquals("event 40 was damaged", e.getCause().getMessage());
+                }
+            } else {
+                ExecutionException e = assertThrows(ExecutionException.class, f::get, "waiter " + id);
+                assertEquals("closed", e.getCause().getMessage());
+            }
+        }
     }
 
     @Test

@@ -55,6 +55,53 @@ class SpoolBasicsTest {
         }
     }
 
+    /**
+     * The forwarder's idle check: whether anything was appended after what was read, without reading it (it used
+     * {@code lastAppendedId() > lastReadId()}, a Chronicle tailer made and released per call). Also across a
+     * rewind, and through a cycle roll.
+     */
+    @Test
+    void hasNextSaysWhetherARecordWaitsWithoutReadingIt() {
+        try (Spool spool = Spool.open(config().rollPeriod(RollPeriod.TEST_SECONDLY).build());
+             SpoolReader reader = spool.openReader()) {
+            SpoolRecord r = new SpoolRecord();
+            assertFalse(reader.hasNext(), "an empty spool");
+            long a = spool.append("a");
+            assertTrue(reader.hasNext());
+            assertTrue(reader.hasNext(), "asking twice reads nothing");
+            assertEquals(Spool.NONE, reader.lastReadId(), "nothing read yet");
+            assertTrue(reader.next(r));
+            assertEquals(a, r.id(), "the record hasNext saw is the one next returns");
+            assertFalse(reader.hasNext(), "read to the end");
+            long b = spool.append("b");
+            long c = spool.append("c");
+            assertTrue(reader.hasNext());
+            assertTrue(reader.next(r));
+            assertEquals(b, r.id(), "none skipped");
+            reader.rewind(); // nothing acked: a, b and c are to be read again
+            assertTrue(reader.hasNext());
+            assertTrue(reader.next(r));
+            assertEquals(a, r.id());
+            assertTrue(reader.next(r));
+            assertTrue(reader.next(r));
+            assertEquals(c, r.id());
+            assertFalse(reader.hasNext());
+            // into the next cycle: the tailer stands at the end of the old file, the record is in a new one
+            long cycle = ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY).toCycle(c);
+            long d;
+            do {
+                LockSupport.parkNanos(50_000_000);
+                d = spool.append("d");
+            } while (ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY).toCycle(d) == cycle);
+            assertTrue(reader.hasNext(), "a record in a later cycle");
+            while (reader.next(r)) {
+                assertEquals("d", new String(r.payloadCopy(), StandardCharsets.UTF_8));
+            }
+            assertEquals(d, r.id());
+            assertFalse(reader.hasNext());
+        }
+    }
+
     @Test
     void eachRecordCarriesItsAppendTimeAndLiesInTheCycleOfThatTime() {
         // The record's timestamp and Chronicle's choice of cycle come from one clock reading, so they agree even at

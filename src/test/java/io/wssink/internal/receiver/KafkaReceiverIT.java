@@ -516,6 +516,23 @@ class KafkaReceiverIT {
         System.out.println("at-least-once: the dedupe by header dropped " + dropped + " duplicates");
     }
 
+    @Test
+    void atLeastOnceAcksOnceKafkaHasTheReadBurstNotAtTheNextAckInterval() throws Exception {
+        String topic = "ack-at-read-burst";
+        broker.createTopic(topic, 1);
+        // an ack interval of an hour and bytes it never reaches: an ack can only come from the end of the read
+        ReceiverConfig config = ReceiverConfig.builder(null).ackInterval(Duration.ofHours(1)).ackBytes(64 << 20)
+                .build();
+        ReferenceReceiver receiver = closing(ReferenceReceiver.start(config, KafkaReceiverStore.open(config, topic,
+                Guarantee.AT_LEAST_ONCE, broker.clientConfig())));
+        WebSocketSink sink = sink("burst", receiver.url());
+        Written w = new Written(sink.streamId());
+        w.write(sink, "one event");
+        // an idle at-least-once stream waited for the 100 ms interval (KafkaReceiverBenchmark's ack latency p50)
+        sink.acked(w.last()).get(60, TimeUnit.SECONDS);
+        assertEachOnceInOrder(topic, List.of(w), false);
+    }
+
     // ------------------------------------------------------------------------------------------------- helpers
 
     /** {@code wssink serve --kafka} in a child JVM, as an operator runs it. */

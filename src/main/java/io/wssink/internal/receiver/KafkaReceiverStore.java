@@ -113,7 +113,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
     private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(3);
     /**
      * Payload bytes a stream's session holds before the producer took them, above which its connection stops reading
-     * until half of them went: the sink's own window (8 MiB in flight by default) normally keeps it below.
+     * until half of them went. 16 MiB (twice the sink's default window) held up to 16 MiB of ProducerRecords per
+     * stream on the heap when the producer fell behind: young GCs of ~120 ms copying them, at 16 streams in
+     * KafkaReceiverBenchmark. What waits beyond the bound waits in TCP and in the sink's spool, off this heap.
      */
     static final long BACKLOG_BYTES = 1L << 20;
     /** The producers' batch.size (Kafka's default: 16 KiB); the operator's producer config may change it. */

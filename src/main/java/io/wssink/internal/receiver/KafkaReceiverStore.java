@@ -87,8 +87,9 @@ import java.util.function.Supplier;
  * after a restart): no state topic.
  *
  * <p><b>Threads.</b> Accept methods are called from the receiver's event loop and never call the producer: they queue
- * the records in the stream's session, and a drain on the store's own {@code wssink-kafka} threads dedupes them and
- * calls {@code send()}, which may wait up to max.block.ms for buffer memory (a broker that stops answering) without
+ * the records in the stream's session (at-least-once dedupes them there), and a drain on the store's own
+ * {@code wssink-kafka} threads (exactly-once: dedupes them, once the open read the stream's highest id, and) calls
+ * {@code send()}, which may wait up to max.block.ms for buffer memory (a broker that stops answering) without
  * holding up the event loop; above {@link #BACKLOG_BYTES} a stream's connection stops reading
  * ({@link #backlogged}). Everything that blocks ({@code initTransactions}, {@code send}, {@code commitTransaction},
  * reading the state topic, closing) runs on those threads (opens on their own {@code wssink-kafka-open} ones),
@@ -189,8 +190,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
         /** A drain of pending is queued or runs on the session's chain: new records queue behind it. */
         boolean draining;
         /**
-         * Every accepted record, in order, until a store thread deduplicates it and hands it to the producer: the event
-         * loop never calls the producer, whose send() blocks up to max.block.ms for buffer memory or metadata.
+         * Every accepted record, in order, until a store thread (exactly-once: deduplicates it and) hands it to the
+         * producer: the event loop never calls the producer, whose send() blocks up to max.block.ms for buffer memory
+         * or metadata.
          */
         final ArrayDeque<Pending> pending = new ArrayDeque<>();
         /** Records ever added to pending, and ever taken from it. */
@@ -554,6 +556,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
     @Override
     public synchronized long highest(Stream stream) {
         return stream.highest;
+    }
+
+    /** The highest id the stream's current session handed to the producer (tests: at-least-once's highest() is ahead). */
+    synchronized long sent(Stream stream) {
+        Session s = sessions.get(stream.id());
+        return s == null ? 0 : s.sent;
     }
 
     /** Failures end one stream's session, not the whole store: the epoch never moves. */

@@ -85,8 +85,8 @@ public interface ReceiverStore extends AutoCloseable {
 
     /**
      * Whether a commit is cheap enough to make at the end of every read burst ({@link ReceiverConfig#ackOnReadComplete}):
-     * a file's group commit is; a Kafka transaction per stream per commit is not, so that store commits every ack
-     * interval (or ackBytes) only.
+     * a file's group commit is, and so is at-least-once Kafka's (a wait for acknowledgements); an exactly-once Kafka
+     * transaction per stream per commit is not, so that store commits every ack interval (or ackBytes) only.
      */
     default boolean commitsAtEveryReadBurst() {
         return true;

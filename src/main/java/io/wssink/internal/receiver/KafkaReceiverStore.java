@@ -600,12 +600,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 // the stream's highest id is known from the open on (exactly-once learns it later, and dedupes in
                 // the drain): deduped here, so that highest() covers this read burst at its end and the ack made
                 // there (commitsAtEveryReadBurst) waits for these records; in the drain it had not moved yet
-                if (Long.compareUnsigned(id, s.stream.highest) <= 0) {
-                    duplicates++;
-                    meters.duplicate();
+                if (!takesNew(s, id)) {
                     return;
                 }
-                s.stream.highest = id;
             }
             s.pending.add(new Pending(id, record(s, id, payload))); // in order
             s.queued++;
@@ -645,6 +642,20 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     private synchronized boolean isClosed(Session s) {
         return s.closed;
+    }
+
+    /**
+     * The dedupe of both guarantees (at-least-once when it accepts a record, exactly-once when it drains one): whether
+     * {@code id} is past what the stream holds, which then moves to it; a duplicate is counted. Holds the lock.
+     */
+    private boolean takesNew(Session s, long id) {
+        if (Long.compareUnsigned(id, s.stream.highest) <= 0) {
+            duplicates++;
+            meters.duplicate();
+            return false;
+        }
+        s.stream.highest = id;
+        return true;
     }
 
     private static boolean failed(Session s) {
@@ -703,13 +714,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
                         && !(s.committing && s.dequeued >= s.commitAt) && (p = s.pending.poll()) != null) {
                     s.dequeued++;
                     s.pendingBytes -= p.record.value().length;
-                    if (guarantee == Guarantee.EXACTLY_ONCE) { // at-least-once deduped when it accepted them
-                        if (Long.compareUnsigned(p.id, s.stream.highest) <= 0) {
-                            duplicates++;
-                            meters.duplicate();
-                            continue;
-                        }
-                        s.stream.highest = p.id;
+                    // at-least-once deduped them when it accepted them
+                    if (guarantee == Guarantee.EXACTLY_ONCE && !takesNew(s, p.id)) {
+                        continue;
                     }
                     s.sent = p.id;
                     chunk.add(p);

@@ -18,9 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 class SpoolBasicsTest {
@@ -87,17 +89,18 @@ class SpoolBasicsTest {
             assertEquals(c, r.id());
             assertFalse(reader.hasNext());
             // into the next cycle: the tailer stands at the end of the old file, the record is in a new one
-            long cycle = ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY).toCycle(c);
-            long d;
-            do {
-                LockSupport.parkNanos(50_000_000);
-                d = spool.append("d");
-            } while (ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY).toCycle(d) == cycle);
+            int cycle = SpoolRetentionTest.cycleOf(c);
+            AtomicLong d = new AtomicLong();
+            await("a record appended in the next cycle").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> {
+                        d.set(spool.append("d"));
+                        return SpoolRetentionTest.cycleOf(d.get()) != cycle;
+                    });
             assertTrue(reader.hasNext(), "a record in a later cycle");
             while (reader.next(r)) {
                 assertEquals("d", new String(r.payloadCopy(), StandardCharsets.UTF_8));
             }
-            assertEquals(d, r.id());
+            assertEquals(d.get(), r.id());
             assertFalse(reader.hasNext());
         }
     }

@@ -24,11 +24,18 @@ import java.util.concurrent.locks.LockSupport;
  * 7. Many sinks in one process: for 1, 10, 100 and 1,000 sinks (each its own spool, all into one reference receiver in
  * the same JVM), the threads the sinks started, the process's RSS, the time to open them all and have them
  * connected, and the total events/s written and acknowledged (100 B events, {@value #WRITERS} writer threads taking
- * the sinks in turn, a batch of 1000 each with at most 64 batches per sink unacknowledged, as in {@link EndToEndBenchmark}, for {@code seconds}). Not JMH: threads and RSS are facts of one
+ * the sinks in turn, a batch of 1000 each with at most 64 batches per sink unacknowledged, as in {@link EndToEndBenchmark}, for {@code seconds}
+ * after {@code warmup} seconds of the same writing, not counted). Not JMH: threads and RSS are facts of one
  * process, so each count runs in a JVM of its own, started by this one with the same class path and flags.
  *
+ * <p>The warm-up: without one, the JIT compiled through the whole measured window (the C2 threads took 35-55% of a
+ * core in it, by /proc's per-thread counters), and one sink's rate ranged 393k-1,017k events/s between runs of 5-12 s,
+ * which once made 10 sinks look half as fast as one. With 10 s of warm-up C2 still took ~40% of a core 14-20 s in,
+ * compiling the 10 sinks' wider paths (JFR: 715 compilations after the 10th second, some of a second each; 10 sinks
+ * 596k-1,066k events/s); with 30 s, 10 sinks made 1.11 and 1.16x one sink's rate in two runs.
+ *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.wssink.bench.ManySinks [counts, default 1,10,100,1000] [seconds, default 10] [out.json]
+ * java -cp benchmarks/target/benchmarks.jar io.wssink.bench.ManySinks [counts, default 1,10,100,1000] [seconds, default 10] [out.json] [warmup seconds, default 30]
  * </pre>
  * The rate is a timing: take it from a quiet machine. Threads and RSS may be measured anywhere.
  */
@@ -41,16 +48,17 @@ public final class ManySinks {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("--one")) {
-            System.out.println(one(Integer.parseInt(args[1]), Integer.parseInt(args[2])));
+            System.out.println(one(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
             System.exit(0); // the receiver's and the sinks' daemon threads end with the JVM
         }
         int[] counts = Arrays.stream((args.length > 0 ? args[0] : "1,10,100,1000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         Path out = Path.of(args.length > 2 ? args[2] : "benchmarks/results/many-sinks.json");
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 30;
         List<String> rows = new ArrayList<>();
         for (int n : counts) {
-            String row = child(n, seconds);
+            String row = child(n, seconds, warmup);
             System.out.println(row);
             rows.add(row);
         }
@@ -60,13 +68,13 @@ public final class ManySinks {
     }
 
     /** Runs one count in a fresh JVM with this one's class path and flags; returns its JSON line. */
-    private static String child(int sinks, int seconds) throws IOException, InterruptedException {
+    private static String child(int sinks, int seconds, int warmup) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4, Flags.O5,
                 Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ManySinks.class.getName(), "--one",
-                Integer.toString(sinks), Integer.toString(seconds)));
+                Integer.toString(sinks), Integer.toString(seconds), Integer.toString(warmup)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -82,7 +90,7 @@ public final class ManySinks {
         return last;
     }
 
-    private static String one(int count, int seconds) throws Exception {
+    private static String one(int count, int seconds, int warmup) throws Exception {
         Path dir = Dirs.create("wssink-bench-sinks");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(dir.resolve("out.bin"))
                 .binary(true).fsync(ReceiverConfig.Fsync.NEVER).maxConnections(count + 16)
@@ -115,9 +123,9 @@ public final class ManySinks {
             int[] turns = new int[count];
             int writerCount = Math.min(WRITERS, count);
             long[] written = new long[writerCount];
-            long until = System.nanoTime() + seconds * 1_000_000_000L;
+            long start = System.nanoTime() + warmup * 1_000_000_000L;
+            long until = start + seconds * 1_000_000_000L;
             Thread[] writers = new Thread[writerCount];
-            long start = System.nanoTime();
             for (int w = 0; w < writerCount; w++) {
                 int me = w;
                 writers[w] = new Thread(() -> {
@@ -126,7 +134,9 @@ public final class ManySinks {
                         for (int i = me; i < count && System.nanoTime() < until; i += writerCount) {
                             // what is in flight stays bounded: the batch written WINDOW batches ago must be acked
                             EndToEndBenchmark.batchInWindow(sinks[i], payload, window[i], turns[i]++);
-                            written[me] += EndToEndBenchmark.BATCH;
+                            if (System.nanoTime() - start >= 0) { // the warm-up's batches are not counted
+                                written[me] += EndToEndBenchmark.BATCH;
+                            }
                         }
                     }
                 }, "writer-" + w);
@@ -150,11 +160,11 @@ public final class ManySinks {
             for (WebSocketSink s : sinks) {
                 s.close();
             }
-            return String.format(Locale.ROOT, "{\"sinks\": %d, \"threadsBefore\": %d, \"threadsStarted\": %d,"
+            return String.format(Locale.ROOT, "{\"sinks\": %d, \"warmupSeconds\": %d, \"threadsBefore\": %d, \"threadsStarted\": %d,"
                             + " \"threadsWhileWriting\": %d, \"rssBeforeMiB\": %.1f, \"rssOpenMiB\": %.1f,"
                             + " \"rssEndMiB\": %.1f, \"openMs\": %.1f, \"openAndConnectedMs\": %.1f,"
                             + " \"ackedEvents\": %d, \"ackedEventsPerSecond\": %.0f, \"perSinkEventsPerSecond\": %.0f}",
-                    count, threadsBefore, threadsOpen - threadsBefore, threadsWriting - threadsBefore,
+                    count, warmup, threadsBefore, threadsOpen - threadsBefore, threadsWriting - threadsBefore,
                     rssBefore / 1048576.0, rssOpen / 1048576.0, rssEnd / 1048576.0, (opened - t0) / 1e6,
                     (connected - t0) / 1e6, total, total / ((end - start) / 1e9), total / ((end - start) / 1e9) / count);
         } finally {

@@ -3,6 +3,11 @@ package io.wssink.bench;
 import io.wssink.WebSocketSink;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * {@link AppendBenchmark}); {@code receiver=true}: a reference receiver in the same JVM takes what the forwarder
  * sends, so the writers share the cores with the forwarder and the event loops, as in a program. Fresh files each
  * iteration (see {@link AppendBenchmark} for why).
+ * <p>{@code chronicleThreads1/2/4} (run with {@code receiver=false}; the receiver does not touch them): bare Chronicle,
+ * each thread its own appender on one queue, serialised by Chronicle's own write lock, no monitor of ours: the design
+ * issue 17 item 3 proposes for the spool, so its ratios are what that design would reach at best here.
  * <p>Two processes appending to one spool (docs/SPOOL.md allows it: appends need no lock, Chronicle serialises them
  * across processes) are measured by {@link TwoProcessAppend}, a harness: JMH forks one JVM per trial.
  */
@@ -48,6 +56,23 @@ public class ProducersBenchmark {
     private Path dir;
     private ReferenceReceiver server;
     private WebSocketSink sink;
+    private SingleChronicleQueue bare;
+
+    /** One appender per thread on the shared bare queue (Chronicle's appenders are single-threaded). */
+    @State(Scope.Thread)
+    public static class BareAppender {
+        ExcerptAppender appender;
+
+        @Setup(Level.Iteration)
+        public void open(ProducersBenchmark b) {
+            appender = b.bare.createAppender();
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() {
+            appender.close();
+        }
+    }
 
     @Setup(Level.Iteration)
     public void open() throws Exception {
@@ -60,11 +85,14 @@ public class ProducersBenchmark {
             url = server.url();
         }
         sink = WebSocketSink.builder().url(url).spool(dir.resolve("spool")).maxSpoolBytes(64L << 30).build();
+        bare = SingleChronicleQueueBuilder.binary(dir.resolve("bare")).rollCycle(RollCycles.FAST_HOURLY)
+                .blockSize(16L << 20).build();
     }
 
     @TearDown(Level.Iteration)
     public void close() throws Exception {
         sink.close();
+        bare.close();
         if (server != null) {
             server.close();
             server = null;
@@ -88,5 +116,30 @@ public class ProducersBenchmark {
     @Threads(4)
     public long threads4() {
         return sink.write(payload);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long chronicleThreads1(BareAppender a) {
+        return bareAppend(a.appender);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public long chronicleThreads2(BareAppender a) {
+        return bareAppend(a.appender);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public long chronicleThreads4(BareAppender a) {
+        return bareAppend(a.appender);
+    }
+
+    private long bareAppend(ExcerptAppender appender) {
+        try (DocumentContext dc = appender.writingDocument()) {
+            dc.wire().bytes().write(payload);
+        }
+        return appender.lastIndexAppended();
     }
 }

@@ -300,7 +300,12 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                     ctx.executor().execute(() -> failed(e));
                 }
             });
-        } else if (store.highest(stream) != lastAcked) {
+        } else if (store.highest(stream) != lastAcked || bytesSinceAck > 0) {
+            // bytes came since the last commit: commit even when the highest id did not move, which a store that lost
+            // them does (the Kafka store, failing a send, sets its highest back to what Kafka holds, which may be the
+            // last ack): its commit fails and closes the connection now, where the test of the highest alone left it
+            // open, the sink's records unacked, until the sink wrote again. Duplicates alone cost a commit with
+            // nothing to write.
             commitAndAck();
         }
     }

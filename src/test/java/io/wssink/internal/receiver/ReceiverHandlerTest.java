@@ -1,5 +1,6 @@
 package io.wssink.internal.receiver;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -12,6 +13,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.wssink.internal.receiver.ReceiverConfig.Fsync;
+import io.wssink.internal.receiver.ReceiverStore.Stream;
+import io.wssink.internal.receiver.ReceiverStore.StoreFailedException;
 import io.wssink.protocol.GapNotice;
 import io.wssink.protocol.WireFormat;
 import io.wssink.testing.Output;
@@ -20,9 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -75,6 +80,10 @@ class ReceiverHandlerTest {
     }
 
     private EmbeddedChannel channel(ReceiverConfig config) {
+        return channel(config, store);
+    }
+
+    private EmbeddedChannel channel(ReceiverConfig config, ReceiverStore store) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
         ch.pipeline().addLast(new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
@@ -130,6 +139,117 @@ class ReceiverHandlerTest {
         assertEquals(1, store.duplicates());
         ch.finishAndReleaseAll();
         assertEquals(List.of("a", "b", "c", "d"), Output.lines(tmp.resolve("out.txt")));
+    }
+
+    /**
+     * A store that loses what it took after the last ack, as the Kafka store does when a send fails: its highest id
+     * goes back to what Kafka holds, here exactly the last ack, and its commits fail from then on. The sink sends
+     * nothing more (it waits for the ack of what it sent): the next ack interval must still close the connection, so
+     * that the sink reconnects and resends. Before, the handler committed only when the highest id had moved, and the
+     * connection stayed open, the sink's records unacked, until the sink wrote again.
+     */
+    @Test
+    void aStoreThatLostWhatCameAfterTheLastAckClosesTheConnectionAtTheNextIntervalWithoutANewFrame() {
+        LosingStore losing = new LosingStore(store);
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).ackOnReadComplete(false).build(),
+                losing);
+        handshake(ch, STREAM);
+        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
+        ch.writeInbound(records(1, "a", "b"));
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("{\"ack\":\"2\"}", text(next(ch)));
+        ch.writeInbound(records(3, "c"));
+        losing.loseSinceLastAck(2);
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        WebSocketFrame f = next(ch);
+        assertInstanceOf(CloseWebSocketFrame.class, f, "a close, not an ack nor nothing");
+        assertEquals(1011, ((CloseWebSocketFrame) f).statusCode());
+        f.release();
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    /** Delegates to a real store until told to lose what came after an ack (see the test above). */
+    private static final class LosingStore implements ReceiverStore {
+        private final ReceiverStore real;
+        private volatile long lostBackTo = -1;
+
+        LosingStore(ReceiverStore real) {
+            this.real = real;
+        }
+
+        void loseSinceLastAck(long lastAck) {
+            lostBackTo = lastAck;
+        }
+
+        @Override
+        public Stream stream(String id) {
+            return real.stream(id);
+        }
+
+        @Override
+        public Object claim(Stream stream, Object owner) {
+            return real.claim(stream, owner);
+        }
+
+        @Override
+        public void release(Stream stream, Object owner) {
+            real.release(stream, owner);
+        }
+
+        @Override
+        public long highest(Stream stream) {
+            return lostBackTo >= 0 ? lostBackTo : real.highest(stream);
+        }
+
+        @Override
+        public long epoch() {
+            return real.epoch();
+        }
+
+        @Override
+        public String acceptFrame(Stream stream, Object owner, long epoch, ByteBuf frame) throws IOException {
+            return lostBackTo >= 0 ? "the store failed" : real.acceptFrame(stream, owner, epoch, frame);
+        }
+
+        @Override
+        public String acceptRaw(long epoch, ByteBuf payload) throws IOException {
+            return real.acceptRaw(epoch, payload);
+        }
+
+        @Override
+        public CompletableFuture<Void> commit() {
+            return lostBackTo >= 0
+                    ? CompletableFuture.failedFuture(new StoreFailedException("lost the records after the ack", null))
+                    : real.commit();
+        }
+
+        @Override
+        public long records() {
+            return real.records();
+        }
+
+        @Override
+        public long duplicates() {
+            return real.duplicates();
+        }
+
+        @Override
+        public int streams() {
+            return real.streams();
+        }
+
+        @Override
+        public Path output() {
+            return real.output();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test

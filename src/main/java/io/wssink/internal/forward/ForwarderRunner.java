@@ -1,6 +1,6 @@
 package io.wssink.internal.forward;
 
-import io.wssink.internal.DaemonThreads;
+import io.wssink.internal.transport.NettyThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,7 @@ final class ForwarderRunner {
     private final Thread thread;
 
     private ForwarderRunner() {
-        this.thread = DaemonThreads.newThread("wssink-forwarder", this::run);
+        this.thread = NettyThreads.newThread("wssink-forwarder", this::run); // it allocates the frames
     }
 
     /** The process-wide runner serving the fewest forwarders; its thread is started by the first one. */

@@ -10,7 +10,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.wssink.internal.DaemonThreads;
 
 /**
  * The event loop group every sink of this process shares unless its builder was given one: created on first use,
@@ -29,7 +28,7 @@ public final class SharedEventLoop {
 
     private static final class Holder { // the JVM's lazy, thread-safe initialization of a class
         static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(THREADS,
-                DaemonThreads.factory("wssink-io"), ioHandler());
+                NettyThreads.factory("wssink-io"), ioHandler());
     }
 
     private static IoHandlerFactory ioHandler() {

@@ -1,6 +1,7 @@
 package io.wssink.internal;
 
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BiFunction;
 
 /**
  * The library's own threads: daemons, so that a program that forgets to close a sink still exits (what was not
@@ -12,13 +13,23 @@ public final class DaemonThreads {
 
     /** A daemon thread named {@code name}, not started. */
     public static Thread newThread(String name, Runnable body) {
-        Thread t = new Thread(body, name);
+        return newThread(name, body, Thread::new);
+    }
+
+    /** A daemon thread named {@code name}, not started, made by {@code make} (a subclass's (body, name) constructor). */
+    public static Thread newThread(String name, Runnable body, BiFunction<Runnable, String, ? extends Thread> make) {
+        Thread t = make.apply(body, name);
         t.setDaemon(true);
         return t;
     }
 
     /** A factory of daemon threads, each named {@code name}. */
     public static ThreadFactory factory(String name) {
-        return body -> newThread(name, body);
+        return factory(name, Thread::new);
+    }
+
+    /** A factory of daemon threads made by {@code make}, each named {@code name}. */
+    public static ThreadFactory factory(String name, BiFunction<Runnable, String, ? extends Thread> make) {
+        return body -> newThread(name, body, make);
     }
 }

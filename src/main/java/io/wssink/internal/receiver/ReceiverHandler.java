@@ -149,7 +149,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             long every = config.ackInterval().toNanos();
-            ackTimer = ctx.executor().scheduleAtFixedRate(this::ackIfNeeded, every, every, TimeUnit.NANOSECONDS);
+            ackTimer = ctx.executor().scheduleAtFixedRate(this::ackAtInterval, every, every, TimeUnit.NANOSECONDS);
             connections.connected(ctx.channel());
             if (ackMode) {
                 connections.streamConnected(stream.id(), ctx.channel(), store.highest(stream));
@@ -285,7 +285,23 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The ack interval's tick: as {@link #ackIfNeeded()}, and it also commits when bytes came since the last commit
+     * but the highest id did not move, which a store that lost them shows (the Kafka store, failing a send, sets its
+     * highest back to what Kafka holds, which may be the last ack): that commit fails and closes the connection, where
+     * the test of the highest alone left it open, the sink's records unacked, until the sink wrote again. Only here,
+     * once an interval: at ackBytes or a read burst, exactly-once's highest id may simply lag its drain, and a commit
+     * then would reset the byte count that brings the next ack; duplicates alone cost one commit with nothing to write.
+     */
+    private void ackAtInterval() {
+        ackIfNeeded(bytesSinceAck > 0);
+    }
+
     private void ackIfNeeded() {
+        ackIfNeeded(false);
+    }
+
+    private void ackIfNeeded(boolean bytesCame) {
         if (!open || committing) {
             return;
         }
@@ -300,12 +316,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                     ctx.executor().execute(() -> failed(e));
                 }
             });
-        } else if (store.highest(stream) != lastAcked || bytesSinceAck > 0) {
-            // bytes came since the last commit: commit even when the highest id did not move, which a store that lost
-            // them does (the Kafka store, failing a send, sets its highest back to what Kafka holds, which may be the
-            // last ack): its commit fails and closes the connection now, where the test of the highest alone left it
-            // open, the sink's records unacked, until the sink wrote again. Duplicates alone cost a commit with
-            // nothing to write.
+        } else if (store.highest(stream) != lastAcked || bytesCame) {
             commitAndAck();
         }
     }

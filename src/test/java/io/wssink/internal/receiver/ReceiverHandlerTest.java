@@ -172,6 +172,28 @@ class ReceiverHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** The interval's commit for bytes that did not move the highest id (above) sends no ack when nothing was lost. */
+    @Test
+    void anIntervalWithDuplicatesAloneSendsNoAckAndKeepsTheConnection() {
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).ackOnReadComplete(false).build());
+        handshake(ch, STREAM);
+        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
+        ch.writeInbound(records(1, "a", "b"));
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("{\"ack\":\"2\"}", text(next(ch)));
+        ch.writeInbound(records(1, "a again"));
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> {
+            ch.runPendingTasks(); // the commit completes on the store's thread, then its action runs here
+            return ch.outboundMessages().isEmpty();
+        });
+        assertTrue(ch.isOpen());
+        assertEquals(1, store.duplicates());
+        ch.finishAndReleaseAll();
+    }
+
     /** Delegates to a real store until told to lose what came after an ack (see the test above). */
     private static final class LosingStore implements ReceiverStore {
         private final ReceiverStore real;

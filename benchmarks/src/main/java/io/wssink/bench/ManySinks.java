@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * 7. Many sinks in one process: for 1, 10, 100 and 1,000 sinks (each its own spool, all into one reference receiver in
  * the same JVM), the threads the sinks started, the process's RSS, the time to open them all and have them
- * connected, and the total events/s written and acknowledged (100 B events, {@value #WRITERS} writer threads taking
+ * connected, and the events/s the receiver took in all (100 B events, {@value #WRITERS} writer threads taking
  * the sinks in turn, a batch of 1000 each with at most 64 batches per sink unacknowledged, as in {@link EndToEndBenchmark}, for {@code seconds}
  * after {@code warmup} seconds of the same writing, not counted). Not JMH: threads and RSS are facts of one
  * process, so each count runs in a JVM of its own, started by this one with the same class path and flags.
@@ -47,7 +47,7 @@ public final class ManySinks {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length >= 2 && args[0].equals("--one")) {
+        if (args.length >= 4 && args[0].equals("--one")) {
             System.out.println(one(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
             System.exit(0); // the receiver's and the sinks' daemon threads end with the JVM
         }
@@ -122,7 +122,6 @@ public final class ManySinks {
             long[][] window = new long[count][EndToEndBenchmark.WINDOW];
             int[] turns = new int[count];
             int writerCount = Math.min(WRITERS, count);
-            long[] written = new long[writerCount];
             long start = System.nanoTime() + warmup * 1_000_000_000L;
             long until = start + seconds * 1_000_000_000L;
             Thread[] writers = new Thread[writerCount];
@@ -134,15 +133,21 @@ public final class ManySinks {
                         for (int i = me; i < count && System.nanoTime() < until; i += writerCount) {
                             // what is in flight stays bounded: the batch written WINDOW batches ago must be acked
                             EndToEndBenchmark.batchInWindow(sinks[i], payload, window[i], turns[i]++);
-                            if (System.nanoTime() - start >= 0) { // the warm-up's batches are not counted
-                                written[me] += EndToEndBenchmark.BATCH;
-                            }
                         }
                     }
                 }, "writer-" + w);
                 writers[w].start();
             }
             int threadsWriting = ManagementFactory.getThreadMXBean().getThreadCount() - writerCount;
+            // the rate is what the receiver took between the warm-up's end and the window's: counting what the
+            // writers wrote in the window and timing until its last ack also timed the warm-up's backlog (with 1,000
+            // sinks, 64 batches each may be in flight), uncounted
+            sleepUntil(start);
+            long windowStart = System.nanoTime();
+            long before = receiver.store().records();
+            sleepUntil(until);
+            long windowEnd = System.nanoTime();
+            long received = receiver.store().records() - before;
             for (Thread t : writers) {
                 t.join();
             }
@@ -153,22 +158,28 @@ public final class ManySinks {
                     acks.add(sinks[i].acked(last));
                 }
             }
-            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-            long end = System.nanoTime();
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES); // not timed
             long rssEnd = rssBytes();
-            long total = Arrays.stream(written).sum();
+            double rate = received / ((windowEnd - windowStart) / 1e9);
             for (WebSocketSink s : sinks) {
                 s.close();
             }
             return String.format(Locale.ROOT, "{\"sinks\": %d, \"warmupSeconds\": %d, \"threadsBefore\": %d, \"threadsStarted\": %d,"
                             + " \"threadsWhileWriting\": %d, \"rssBeforeMiB\": %.1f, \"rssOpenMiB\": %.1f,"
                             + " \"rssEndMiB\": %.1f, \"openMs\": %.1f, \"openAndConnectedMs\": %.1f,"
-                            + " \"ackedEvents\": %d, \"ackedEventsPerSecond\": %.0f, \"perSinkEventsPerSecond\": %.0f}",
+                            + " \"receivedEvents\": %d, \"receivedEventsPerSecond\": %.0f, \"perSinkEventsPerSecond\": %.0f}",
                     count, warmup, threadsBefore, threadsOpen - threadsBefore, threadsWriting - threadsBefore,
                     rssBefore / 1048576.0, rssOpen / 1048576.0, rssEnd / 1048576.0, (opened - t0) / 1e6,
-                    (connected - t0) / 1e6, total, total / ((end - start) / 1e9), total / ((end - start) / 1e9) / count);
+                    (connected - t0) / 1e6, received, rate, rate / count);
         } finally {
             Dirs.delete(dir);
+        }
+    }
+
+    private static void sleepUntil(long deadline) {
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * core in it, by /proc's per-thread counters), and one sink's rate ranged 393k-1,017k events/s between runs of 5-12 s,
  * which once made 10 sinks look half as fast as one. With 10 s of warm-up C2 still took ~40% of a core 14-20 s in,
  * compiling the 10 sinks' wider paths (JFR: 715 compilations after the 10th second, some of a second each; 10 sinks
- * 596k-1,066k events/s); with 30 s, 10 sinks made 1.11 and 1.16x one sink's rate in two runs.
+ * 596k-1,066k events/s); with 30 s, 10 sinks made 1.11 and 1.16x one sink's rate in two runs, and 1.05 and 0.97 once
+ * the rate was the receiver's count in the window (below).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.wssink.bench.ManySinks [counts, default 1,10,100,1000] [seconds, default 10] [out.json] [warmup seconds, default 30]

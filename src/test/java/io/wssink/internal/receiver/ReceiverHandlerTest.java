@@ -110,6 +110,21 @@ class ReceiverHandlerTest {
         return (WebSocketFrame) got[0];
     }
 
+    /** The frozen clock moves one ack interval (100 ms in these tests) and the timer's tasks run. */
+    private static void nextInterval(EmbeddedChannel ch) {
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+    }
+
+    /** Opens the stream, takes records 1 and 2, and checks the resume ack 0, then the interval's ack of 2. */
+    private static void ackedThroughTwo(EmbeddedChannel ch) {
+        handshake(ch, STREAM);
+        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
+        ch.writeInbound(records(1, "a", "b"));
+        nextInterval(ch);
+        assertEquals("{\"ack\":\"2\"}", text(next(ch)));
+    }
+
     private static BinaryWebSocketFrame records(long firstId, String... payloads) {
         return new BinaryWebSocketFrame(Unpooled.wrappedBuffer(HostileClientTest.records(firstId, payloads)));
     }
@@ -129,12 +144,10 @@ class ReceiverHandlerTest {
         ch.writeInbound(records(1, "a", "b"), records(3, "c"));
         ch.runPendingTasks();
         assertNull(ch.readOutbound(), "no ack before the interval");
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
+        nextInterval(ch);
         assertEquals("{\"ack\":\"3\"}", text(next(ch)));
         ch.writeInbound(records(2, "b again"), records(4, "d"));
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
+        nextInterval(ch);
         assertEquals("{\"ack\":\"4\"}", text(next(ch)));
         assertEquals(1, store.duplicates());
         ch.finishAndReleaseAll();
@@ -153,16 +166,10 @@ class ReceiverHandlerTest {
         LosingStore losing = new LosingStore(store);
         EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).ackOnReadComplete(false).build(),
                 losing);
-        handshake(ch, STREAM);
-        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
-        ch.writeInbound(records(1, "a", "b"));
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
-        assertEquals("{\"ack\":\"2\"}", text(next(ch)));
+        ackedThroughTwo(ch);
         ch.writeInbound(records(3, "c"));
         losing.loseSinceLastAck(2);
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
+        nextInterval(ch);
         WebSocketFrame f = next(ch);
         assertInstanceOf(CloseWebSocketFrame.class, f, "a close, not an ack nor nothing");
         assertEquals(1011, ((CloseWebSocketFrame) f).statusCode());
@@ -176,15 +183,9 @@ class ReceiverHandlerTest {
     @Test
     void anIntervalWithDuplicatesAloneSendsNoAckAndKeepsTheConnection() {
         EmbeddedChannel ch = channel(config().ackInterval(Duration.ofMillis(100)).ackOnReadComplete(false).build());
-        handshake(ch, STREAM);
-        assertEquals("{\"ack\":\"0\"}", text(next(ch)));
-        ch.writeInbound(records(1, "a", "b"));
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
-        assertEquals("{\"ack\":\"2\"}", text(next(ch)));
+        ackedThroughTwo(ch);
         ch.writeInbound(records(1, "a again"));
-        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
+        nextInterval(ch);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> {
             ch.runPendingTasks(); // the commit completes on the store's thread, then its action runs here
             return ch.outboundMessages().isEmpty();

@@ -143,10 +143,10 @@ public final class ManySinks {
             // the rate is what the receiver took between the warm-up's end and the window's: counting what the
             // writers wrote in the window and timing until its last ack also timed the warm-up's backlog (with 1,000
             // sinks, 64 batches each may be in flight), uncounted
-            sleepUntil(start);
+            LatencyHarness.waitUntil(start, false);
             long windowStart = System.nanoTime();
             long before = receiver.store().records();
-            sleepUntil(until);
+            LatencyHarness.waitUntil(until, false);
             long windowEnd = System.nanoTime();
             long received = receiver.store().records() - before;
             for (Thread t : writers) {
@@ -174,13 +174,6 @@ public final class ManySinks {
                     (connected - t0) / 1e6, received, rate, rate / count);
         } finally {
             Dirs.delete(dir);
-        }
-    }
-
-    private static void sleepUntil(long deadline) {
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
         }
     }
 

@@ -42,7 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+// 30 s: wssink's pipeline keeps C2 busy (half a core) for its first ~20 s, its throughput rising each iteration
+// (raw mode 77k -> 850k ev/s, ack mode 270k -> 1.4M, 100 B); the bare client is at its rate after 6 s. The 6 s
+// this had, and the 15 s of session 7's commands, measured wssink while it warmed up (benchmarks/README.md, session 8)
+@Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,
         Flags.O5, Flags.O6, Flags.NO_ANALYTICS, Flags.QUIET})

@@ -42,9 +42,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-// 30 s: wssink's pipeline keeps C2 busy (half a core) for its first ~20 s, its throughput rising each iteration
-// (raw mode 77k -> 850k ev/s, ack mode 270k -> 1.4M, 100 B); the bare client is at its rate after 6 s. The 6 s
-// this had, and the 15 s of session 7's commands, measured wssink while it warmed up (benchmarks/README.md, session 8)
+// 30 s: wssink's pipeline is still being compiled 20 s in (C2 busy at 22 s, results/profile-8-raw-jit.txt) and
+// its throughput climbs iteration by iteration (3 s each, 100 B: raw mode 77k -> 850k ev/s over 36 s, ack mode
+// 273k -> 1.5M; results/console-8.txt), where the bare client is within its range after 9 s. With the 6 s this had
+// (scripts/bench's full run) and session 7's 15 s, raw mode was measured while it warmed up: 0.55 of the bare client
+// then, 0.73 after 36 s (benchmarks/README.md, session 8)
 @Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,

@@ -46,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
 // its throughput climbs iteration by iteration (3 s each, 100 B: raw mode 77k -> 850k ev/s over 36 s, ack mode
 // 273k -> 1.5M; results/console-8.txt), where the bare client is within its range after 9 s. With the 6 s this had
 // (scripts/bench's full run) and session 7's 15 s, raw mode was measured while it warmed up: 0.55 of the bare client
-// then, 0.73 after 36 s (benchmarks/README.md, session 8)
+// then, 0.53-1.09 (median 0.69) in seven runs after 30 s or more (benchmarks/README.md, session 8)
 @Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {Flags.E1, Flags.E2, Flags.E3, Flags.E4, Flags.O1, Flags.O2, Flags.O3, Flags.O4,

@@ -99,18 +99,23 @@ public class AppendBenchmark {
 
     @Benchmark
     public long chronicleBareAppend() {
-        try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().write(payload);
-        }
-        return appender.lastIndexAppended();
+        return bareAppend(appender, payload);
     }
 
     /** A second anchor: bare Chronicle writing as many bytes as wssink stores (payload and header), to tell the cost
      * of the header's bytes from the cost of the work. */
     @Benchmark
     public long chronicleBareAppendRecordSize() {
+        return bareAppend(appender, recordSized);
+    }
+
+    /**
+     * The bare Chronicle append every append anchor makes (here and in {@link ProducersBenchmark}): one document
+     * holding {@code bytes}.
+     */
+    static long bareAppend(ExcerptAppender appender, byte[] bytes) {
         try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().write(recordSized);
+            dc.wire().bytes().write(bytes);
         }
         return appender.lastIndexAppended();
     }

@@ -7,7 +7,6 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -121,25 +120,18 @@ public class ProducersBenchmark {
     @Benchmark
     @Threads(1)
     public long chronicleThreads1(BareAppender a) {
-        return bareAppend(a.appender);
+        return AppendBenchmark.bareAppend(a.appender, payload);
     }
 
     @Benchmark
     @Threads(2)
     public long chronicleThreads2(BareAppender a) {
-        return bareAppend(a.appender);
+        return AppendBenchmark.bareAppend(a.appender, payload);
     }
 
     @Benchmark
     @Threads(4)
     public long chronicleThreads4(BareAppender a) {
-        return bareAppend(a.appender);
-    }
-
-    private long bareAppend(ExcerptAppender appender) {
-        try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().write(payload);
-        }
-        return appender.lastIndexAppended();
+        return AppendBenchmark.bareAppend(a.appender, payload);
     }
 }

@@ -16,7 +16,10 @@ public final class DaemonThreads {
         return newThread(name, body, Thread::new);
     }
 
-    /** A daemon thread named {@code name}, not started, made by {@code make} (a subclass's (body, name) constructor). */
+    /**
+     * A daemon thread named {@code name}, not started, made by {@code make} (a Thread subclass's (body, name)
+     * constructor).
+     */
     public static Thread newThread(String name, Runnable body, BiFunction<Runnable, String, ? extends Thread> make) {
         Thread t = make.apply(body, name);
         t.setDaemon(true);

@@ -180,11 +180,12 @@ public final class LatencyHarness {
     }
 
     /**
-     * Until the event's intended time (or any deadline: ManySinks waits for its window with it). {@code spin}: parks only while more than 200 us are left, then spins: at 10k
-     * events/s (100 us apart) the writer spins all the time, a whole core of the two taken from the threads being
-     * measured, which shared the other (the bare client has two threads to feed there, wssink five). Otherwise parks
-     * all the way, as an application writing at that rate would: the park's overshoot (the kernel's timer slack,
-     * ~50 us) makes events late, which counts against both clients alike (latency is from the intended time).
+     * Until the event's intended time (or any deadline: ManySinks waits for its window with it). {@code spin}: parks
+     * only while more than 200 us are left, then spins: at 10k events/s (100 us apart) the writer spins all the time,
+     * a whole core of the two taken from the threads being measured, which shared the other (the bare client has two
+     * threads to feed there, wssink five). Otherwise parks all the way, as an application writing at that rate
+     * would: the park's overshoot (the kernel's timer slack, ~50 us) makes events late, which counts against both
+     * clients alike (latency is from the intended time).
      */
     static void waitUntil(long deadline, boolean spin) {
         long left;

@@ -40,11 +40,13 @@ import java.util.concurrent.locks.LockSupport;
  * does not move when a call is slow). Run:
  * <pre>
  * java [Chronicle's --add-opens/--add-exports flags] -cp benchmarks/target/benchmarks.jar io.wssink.bench.LatencyHarness \
- *     [--rates 1000,10000,100000] [--seconds 20] [--warmup 5] [--ack-policy interval,readComplete] \
+ *     [--rates 1000,10000,100000] [--seconds 20] [--warmup 30] [--ack-policy interval,readComplete] \
  *     [--fsync never] [--writer spin|park] [--poll-park-us 20] [--out benchmarks/results/latency.json]
  * </pre>
- * (scripts/bench runs it with the flags.) {@code --ack-policy}: {@code interval} is the receiver's ack every 100 ms
- * or 1 MiB; {@code readComplete} also acks at the end of each read burst, through
+ * (scripts/bench runs it with the flags.) {@code --warmup}: seconds written at the rate before the window, each event
+ * waited for and recorded as in it, into histograms of their own; 30 by default (5 until session 9), as wssink's
+ * pipeline is still being compiled 20 s in (benchmarks/README.md, session 8). {@code --ack-policy}: {@code interval}
+ * is the receiver's ack every 100 ms or 1 MiB; {@code readComplete} also acks at the end of each read burst, through
  * {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} (the receiver's default).
  */
 public final class LatencyHarness {
@@ -65,7 +67,7 @@ public final class LatencyHarness {
         int[] rates = Arrays.stream(o.getOrDefault("rates", "1000,10000,100000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
-        int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "30"));
         String fsync = o.getOrDefault("fsync", "never");
         String writer = o.getOrDefault("writer", "spin");
         if (!writer.equals("spin") && !writer.equals("park")) {
@@ -98,6 +100,7 @@ public final class LatencyHarness {
         long total = warmEvents + (long) rate * seconds;
         Histogram arrival = new Histogram(HIGHEST_NANOS, 3);
         Histogram ack = new ConcurrentHistogram(HIGHEST_NANOS, 3);
+        Histogram[] acks = {new ConcurrentHistogram(HIGHEST_NANOS, 3), ack}; // by phase(): warm-up, window
         byte[] payload = new byte[SIZE];
         Arrays.fill(payload, (byte) 'x');
         ReceiverConfig.Builder config = ReceiverConfig.builder(dir.resolve("out.bin")).binary(true)
@@ -124,13 +127,14 @@ public final class LatencyHarness {
                     waitUntil(intended, writer.equals("spin"));
                     if (sink != null) {
                         long id = sink.write(payload);
-                        if (i >= warmEvents) {
-                            lastAck = sink.acked(id).whenComplete((v, e) -> {
-                                if (e == null) {
-                                    ack.recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - intended));
-                                }
-                            });
-                        }
+                        // every event's ack is waited for, the warm-up's recorded apart: the window runs the code its
+                        // warm-up compiled (see phase)
+                        Histogram into = acks[phase(i, warmEvents)];
+                        lastAck = sink.acked(id).whenComplete((v, e) -> {
+                            if (e == null) {
+                                into.recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - intended));
+                            }
+                        });
                     } else {
                         bare.send(payload, true);
                     }
@@ -162,6 +166,7 @@ public final class LatencyHarness {
     /** Records each event's arrival once the receiver's count passed it, from its intended time. */
     private static void poll(ReferenceReceiver receiver, long start, long period, long warmEvents, long total,
                              Histogram arrival, long park) {
+        Histogram[] arrivals = {new Histogram(HIGHEST_NANOS, 3), arrival}; // by phase(): warm-up, window
         long seen = 0;
         while (seen < total && !Thread.currentThread().isInterrupted()) {
             long records = receiver.store().records();
@@ -171,12 +176,25 @@ public final class LatencyHarness {
             }
             long now = System.nanoTime();
             for (long i = seen; i < records && i < total; i++) {
-                if (i >= warmEvents) {
-                    arrival.recordValue(Math.max(0, Math.min(HIGHEST_NANOS, now - (start + i * period))));
-                }
+                arrivals[phase(i, warmEvents)].recordValue(Math.max(0, Math.min(HIGHEST_NANOS,
+                        now - (start + i * period))));
             }
             seen = records;
         }
+    }
+
+    /**
+     * 0 for a warm-up event, 1 for a measured one, computed without a branch; the writer and the poller record each
+     * event into the histogram of its phase. Until session 9 the window ran code its warm-up had not: the writer
+     * registered {@code acked(id)} waiters from the window's first event only, and C2 threw away the forwarder's
+     * compiled turn 0.1 s into the window ({@code Forwarder.turnIfDue} and {@code applyDelivery} made not entrant,
+     * -XX:+PrintCompilation): at least 852 of the window's first 5,000 events arrived more than 2 ms late, against
+     * 0.6% of the rest (30 s of warm-up). Waiting for every event's ack but choosing the histogram with a branch threw
+     * the writer's compiled loop away instead, at the first measured event: 1,191 of 5,000. Without the branch: 25 to
+     * 531 in five runs, still above the rest's rate. Figures: results/profile-9-latency-stages.txt.
+     */
+    static int phase(long i, long warmEvents) {
+        return (int) ((warmEvents - 1 - i) >>> 63);
     }
 
     /**

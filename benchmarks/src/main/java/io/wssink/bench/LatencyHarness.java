@@ -44,10 +44,12 @@ import java.util.concurrent.locks.LockSupport;
  *     [--fsync never] [--writer spin|park] [--poll-park-us 20] [--out benchmarks/results/latency.json]
  * </pre>
  * (scripts/bench runs it with the flags.) {@code --warmup}: seconds written at the rate before the window, each event
- * waited for and recorded as in it, into histograms of their own; 30 by default (5 until session 9), as wssink's
- * pipeline is still being compiled 20 s in (benchmarks/README.md, session 8). {@code --ack-policy}: {@code interval}
- * is the receiver's ack every 100 ms or 1 MiB; {@code readComplete} also acks at the end of each read burst, through
- * {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} (the receiver's default).
+ * waited for and recorded as in it, into histograms of their own; 30 by default (5 until session 9): wssink's
+ * pipeline is still being compiled 20 s in (benchmarks/README.md, session 8), and at 10k/s some of its ack path
+ * reaches C1's profiled tier only ~40 s in, so even 30 s is no guarantee (results/profile-9-latency-stages.txt).
+ * {@code --ack-policy}: {@code interval} is the receiver's ack every 100 ms or 1 MiB; {@code readComplete} also acks
+ * at the end of each read burst, through {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} (the receiver's
+ * default).
  */
 public final class LatencyHarness {
     static final int SIZE = 100;
@@ -127,8 +129,8 @@ public final class LatencyHarness {
                     waitUntil(intended, writer.equals("spin"));
                     if (sink != null) {
                         long id = sink.write(payload);
-                        // every event's ack is waited for, the warm-up's recorded apart: the window runs the code its
-                        // warm-up compiled (see phase)
+                        // every event's ack is waited for, the warm-up's recorded apart: the window takes the same
+                        // code paths as its warm-up (see phase)
                         Histogram into = acks[phase(i, warmEvents)];
                         lastAck = sink.acked(id).whenComplete((v, e) -> {
                             if (e == null) {
@@ -189,9 +191,10 @@ public final class LatencyHarness {
      * registered {@code acked(id)} waiters from the window's first event only, and C2 threw away the forwarder's
      * compiled turn 0.1 s into the window ({@code Forwarder.turnIfDue} and {@code applyDelivery} made not entrant,
      * -XX:+PrintCompilation): at least 852 of the window's first 5,000 events arrived more than 2 ms late, against
-     * 0.6% of the rest (30 s of warm-up). Waiting for every event's ack but choosing the histogram with a branch threw
-     * the writer's compiled loop away instead, at the first measured event: 1,191 of 5,000. Without the branch: 25 to
-     * 531 in five runs, still above the rest's rate. Figures: results/profile-9-latency-stages.txt.
+     * 0.65% of the rest (30 s of warm-up, one run). Waiting for every event's ack but choosing the histogram with
+     * a branch threw the writer's compiled loop away instead, at the first measured event: 1,191 of 5,000 (one run).
+     * Without the branch: 25 to 531 in five runs, above the rest's rate in four. The poller's branch went too, which
+     * changes the bare client's figures as well. Figures: results/profile-9-latency-stages.txt.
      */
     static int phase(long i, long warmEvents) {
         return (int) ((warmEvents - 1 - i) >>> 63);

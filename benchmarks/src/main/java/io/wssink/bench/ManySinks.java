@@ -25,8 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * the same JVM), the threads the sinks started, the process's RSS, the time to open them all and have them
  * connected, and the events/s the receiver took in all (100 B events, {@value #WRITERS} writer threads taking
  * the sinks in turn, a batch of 1000 each with at most 64 batches per sink unacknowledged, as in
- * {@link EndToEndBenchmark}, for {@code seconds} after {@code warmup} seconds of the same writing, not counted). Not JMH: threads and RSS are facts of one
- * process, so each count runs in a JVM of its own, started by this one with the same class path and flags.
+ * {@link EndToEndBenchmark}, for {@code seconds} after {@code warmup} seconds of the same writing, not counted).
+ * Not JMH: threads and RSS are facts of one process, so each count runs in a JVM of its own, started by this one with
+ * the same class path and flags.
  *
  * <p>The warm-up: without one, the JIT compiled through the whole measured window (the C2 threads took 35-55% of a
  * core in it, by /proc's per-thread counters), and one sink's rate ranged 393k-1,017k events/s between runs of 5-12 s,

@@ -9,9 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.nio.file.Files;
@@ -73,16 +76,16 @@ class ConsoleBrowserTest {
         String stream = job.status().spool().streamId();
 
         browser.get(receiver.consoleUrl());
-        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        FluentWait<WebDriver> wait = waitFor(browser);
         wait.until(ExpectedConditions.textToBe(By.id("selected"), stream)); // the most recently active stream
         wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("first event"));
         assertTrue(browser.getCurrentUrl().endsWith("/?stream=" + stream), browser.getCurrentUrl());
 
         job.write("second event");
         wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("second event"));
-        List<WebElement> tail = browser.findElements(By.cssSelector("#tail li"));
-        assertEquals(2, tail.size());
-        assertTrue(tail.get(1).getText().contains("first event"), "newest first");
+        List<String> tail = wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))));
+        assertEquals(2, tail.size(), tail.toString());
+        assertTrue(tail.get(1).contains("first event"), "newest first: " + tail);
         wait.until(d -> d.findElement(By.cssSelector("#streams tr[data-stream='" + stream + "'] td.events"))
                 .getText().equals("2"));
 
@@ -113,7 +116,7 @@ class ConsoleBrowserTest {
         job.acked(job.status().spool().lastId()).get(20, TimeUnit.SECONDS);
 
         browser.get(receiver.consoleUrl());
-        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        FluentWait<WebDriver> wait = waitFor(browser);
         browser.findElement(By.id("token")).sendKeys("wrong");
         browser.findElement(By.cssSelector("#login button")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("failed")));
@@ -139,19 +142,21 @@ class ConsoleBrowserTest {
         String stream = job.status().spool().streamId();
 
         browser.get(receiver.consoleUrl() + "?stream=" + stream);
-        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        FluentWait<WebDriver> wait = waitFor(browser);
         wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 3);
-        WebElement binary = browser.findElements(By.cssSelector("#tail li")).get(0);
-        assertTrue(binary.getText().contains("hex: ff 00 41"), "a binary event as a hex preview: " + binary.getText());
-        assertTrue(binary.getAttribute("class").contains("binary"), binary.getAttribute("class"));
+        // read in the wait: a row found may be rebuilt before it is read
+        String binary = wait.until(d -> d.findElements(By.cssSelector("#tail li")).get(0).getText());
+        assertTrue(binary.contains("hex: ff 00 41"), "a binary event as a hex preview: " + binary);
+        String binaryClass = wait.until(d -> d.findElements(By.cssSelector("#tail li")).get(0).getAttribute("class"));
+        assertTrue(binaryClass.contains("binary"), binaryClass);
 
         WebElement filter = browser.findElement(By.id("filter"));
         filter.sendKeys("alpha");
         wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 1);
-        assertTrue(firstTail(browser.findElements(By.cssSelector("#tail li"))).contains("alpha one"));
+        assertTrue(wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li")))).contains("alpha one"));
         job.write("alpha three"); // a new matching event shows, filtered like the rest
         wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 2);
-        assertTrue(firstTail(browser.findElements(By.cssSelector("#tail li"))).contains("alpha three"));
+        assertTrue(wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li")))).contains("alpha three"));
         filter.sendKeys(Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE);
         wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))).size() == 4);
 
@@ -160,7 +165,7 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("paused-note"), "paused: 1 new event not shown"));
         wait.until(d -> d.findElement(By.cssSelector("#streams tr[data-stream='" + stream + "'] td.events"))
                 .getText().equals("5"));
-        List<String> held = tailTexts(browser.findElements(By.cssSelector("#tail li")));
+        List<String> held = wait.until(d -> tailTexts(d.findElements(By.cssSelector("#tail li"))));
         assertEquals(4, held.size(), "no new row while paused: " + held);
         assertTrue(held.stream().noneMatch(t -> t.contains("while paused")), held.toString());
 
@@ -168,6 +173,14 @@ class ConsoleBrowserTest {
         wait.until(d -> firstTail(d.findElements(By.cssSelector("#tail li"))).contains("while paused"));
         assertEquals(5, browser.findElements(By.cssSelector("#tail li")).size());
         assertEquals("", browser.findElement(By.id("paused-note")).getText());
+    }
+
+    /**
+     * A wait that tries again when the page re-rendered an element between finding it and reading it: the tail's rows
+     * are rebuilt at each event and each filter key, and a stale row once failed the filter test (session 10).
+     */
+    private static FluentWait<WebDriver> waitFor(WebDriver browser) {
+        return new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class);
     }
 
     private static List<String> tailTexts(List<WebElement> items) {

@@ -6,21 +6,15 @@ import io.wssink.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.StringReader;
-import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,7 +22,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,15 +34,16 @@ import java.util.function.LongSupplier;
 
 /**
  * The reference receiver's output: payloads appended to one file in an {@link OutputFormat}, and beside it
- * {@code FILE.state} with the highest id per stream and the output's committed length.
+ * its state, the highest id per stream and the output's committed length, in {@code FILE.state} and
+ * {@code FILE.state.alt} written in turn ({@link StateFile}).
  *
  * <p><b>Commits.</b> {@link #commit()} drains the write buffer into the file on the caller's thread, takes a snapshot
- * (length, highest ids) and hands it to one committer thread, which forces the output, writes the state to a temp file
- * created exclusively, forces it, renames it over the state and forces the directory (with {@link Fsync#NEVER}: the
- * same without the forces). The event loop keeps reading while the committer waits for the disk, and one fsync covers
- * everything every connection sent since the last commit (group commit). A receiver killed at any point finds, on
- * restart, output past the committed length: it cuts it off, since the sink resends those records (they were never
- * acked).
+ * (length, highest ids) and hands it to one committer thread, which forces the output, then writes the state over the
+ * older of its two files and forces that (with {@link Fsync#NEVER}: the same without the forces; the directory is
+ * forced once, when the files are made). The event loop keeps reading while the committer waits for the disk, and
+ * one fsync covers everything every connection sent since the last commit (group commit). A receiver killed at any
+ * point finds, on restart, output past the committed length: it cuts it off, since the sink resends those records
+ * (they were never acked); a state file torn by the kill fails its check, and the other holds the last commit.
  *
  * <p><b>Failures.</b> A failed write, force or state write rolls the store back to its last completed commit: the
  * output is cut back, the highest ids restored, and the {@linkplain #epoch() epoch} increases, so every connection
@@ -63,7 +57,7 @@ import java.util.function.LongSupplier;
  * duplicate it); an output shorter than its state says is refused (acknowledged events are missing). A file lock keeps
  * two receivers off one output.
  *
- * <p>Thread-safe: one lock guards the buffer, the streams and the counters; the committer thread owns the state file.
+ * <p>Thread-safe: one lock guards the buffer, the streams and the counters; the committer thread owns the state files.
  */
 public final class FileReceiverStore implements ReceiverStore {
     private static final Logger log = LoggerFactory.getLogger(FileReceiverStore.class);
@@ -72,7 +66,6 @@ public final class FileReceiverStore implements ReceiverStore {
 
     private final Path output;
     private final Path state;
-    private final Path stateTmp;
     private final OutputFormat format;
     private final boolean fsync;
     private final LongSupplier clock;
@@ -110,9 +103,8 @@ public final class FileReceiverStore implements ReceiverStore {
     /** Set once by the receiver before it listens; counted into under this lock and by the committer thread. */
     private volatile ReceiverMeters meters = new ReceiverMeters();
 
-    // owned by the committer thread
-    /** The state file was renamed into place but the directory not yet forced: it may already be the new one. */
-    private boolean stateMayBeAhead;
+    /** Owned by the committer thread (by the constructor before it starts). */
+    private final StateFile stateFile;
 
     /** The committed length and highest id (and last-seen time) per stream: the content of the state file. */
     private record Snapshot(long epoch, long length, Map<String, long[]> streams) {
@@ -137,56 +129,70 @@ public final class FileReceiverStore implements ReceiverStore {
             LongSupplier clock, FileOpener opener) throws IOException {
         this.output = output.toAbsolutePath();
         this.state = this.output.resolveSibling(this.output.getFileName() + ".state");
-        this.stateTmp = this.output.resolveSibling(this.output.getFileName() + ".state.tmp");
+        Path[] stateFiles = StateFile.paths(state);
         this.format = format;
         this.fsync = fsync == Fsync.ALWAYS;
         this.streams = new StreamTable(maxStreams, forgetAfter, clock);
         this.clock = clock;
         this.opener = opener;
         Files.createDirectories(this.output.getParent());
-        for (Path p : new Path[] {this.output, state}) {
+        for (Path p : new Path[] {this.output, stateFiles[0], stateFiles[1]}) {
             if (Files.isSymbolicLink(p)) {
                 throw new IOException(p + " is a symbolic link; the receiver writes only real files: give the path"
                         + " it points to, or another one");
             }
         }
-        Files.deleteIfExists(stateTmp); // a commit's temp file, left by a crash: never renamed, so never in force
-        long committed = 0;
-        Map<String, long[]> held = new HashMap<>();
-        if (Files.exists(state, LinkOption.NOFOLLOW_LINKS)) {
-            committed = readState(held);
-        } else if (Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
+        // an earlier version's temp file, left by a crash in a commit: never renamed, so never in force
+        Files.deleteIfExists(this.output.resolveSibling(this.output.getFileName() + ".state.tmp"));
+        StateFile.State current = StateFile.read(stateFiles);
+        if (current == null && Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
             throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not written"
                     + " by this receiver, or its state was lost, and starting would overwrite or duplicate it. Move it"
                     + " away or choose another output; nothing was changed");
         }
-        if (!Files.exists(state, LinkOption.NOFOLLOW_LINKS)) {
-            // a state before any output: a receiver killed before its first commit must not leave an output without
-            // one, which the next start would refuse
-            writeState(new Snapshot(0, 0, Map.of()));
+        long committed = current == null ? 0 : current.outputLength();
+        Map<String, long[]> held = current == null ? Map.of() : current.streams();
+        // made before any output when there is none: a receiver killed before its first commit must not leave an
+        // output without a state, which the next start would refuse
+        stateFile = StateFile.open(stateFiles, current, opener, this.fsync);
+        try {
+            out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+        } catch (IOException | RuntimeException e) {
+            stateFile.close();
+            throw e;
         }
-        out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
         FileLock l;
         try {
             l = out.tryLock();
         } catch (OverlappingFileLockException e) {
             l = null; // held in this JVM
         } catch (IOException | RuntimeException e) {
-            out.close();
+            closeOnFailure();
             throw e;
         }
         if (l == null) {
-            out.close();
+            closeOnFailure();
             throw new IOException("another receiver writes " + this.output + "; each needs its own output");
         }
         lock = l;
         long size = out.size();
         if (size < committed) {
-            out.close();
+            closeOnFailure();
             throw new IOException(this.output + " holds " + size + " bytes but " + state.getFileName() + " says "
                     + committed + " were committed: acknowledged events are missing. Restore the file, or move both"
                     + " away to start afresh; nothing was changed");
+        }
+        if (this.fsync) {
+            try {
+                // the entries of the output and of both state files, made now or by an earlier start: commits no
+                // longer rename, so nothing else forces the directory
+                forceDirectory(opener, this.output.getParent());
+            } catch (IOException e) {
+                closeOnFailure();
+                throw new IOException("cannot force the directory of " + this.output + " to disk (" + e.getMessage()
+                        + "); acks would not survive a power cut. Check the disk, then start again", e);
+            }
         }
         if (size > committed) {
             out.truncate(committed); // written but never acked: the sink resends it
@@ -203,22 +209,19 @@ public final class FileReceiverStore implements ReceiverStore {
         });
     }
 
-    private long readState(Map<String, long[]> held) throws IOException {
-        Properties p = new Properties();
+    private static void forceDirectory(FileOpener opener, Path dir) throws IOException {
+        try (FileChannel d = opener.open(dir, Set.<OpenOption>of(StandardOpenOption.READ))) {
+            d.force(true);
+        }
+    }
+
+    /** The constructor failed after opening the output: nothing was written, both are closed. */
+    private void closeOnFailure() {
         try {
-            p.load(new StringReader(Files.readString(state)));
-            long committed = Long.parseLong(p.getProperty("outputLength", "0"));
-            for (String key : p.stringPropertyNames()) {
-                if (key.startsWith("stream.")) {
-                    String[] v = p.getProperty(key).split(",");
-                    held.put(key.substring("stream.".length()), new long[] {Long.parseUnsignedLong(v[0].trim()),
-                            v.length > 1 ? Long.parseLong(v[1].trim()) : 0});
-                }
-            }
-            return committed;
-        } catch (NumberFormatException e) {
-            throw new IOException(state + " is damaged (" + e.getMessage() + "); restore it from a backup, or move it"
-                    + " and the output away to start afresh", e);
+            out.close();
+            stateFile.close();
+        } catch (IOException e) {
+            log.debug("closing after a failed start", e);
         }
     }
 
@@ -440,7 +443,7 @@ public final class FileReceiverStore implements ReceiverStore {
             if (fsync) {
                 out.force(false);
             }
-            writeState(s);
+            stateFile.write(s.length(), s.streams());
             if (fsync) {
                 meters.fsynced(System.nanoTime() - start);
             }
@@ -461,54 +464,24 @@ public final class FileReceiverStore implements ReceiverStore {
         }
     }
 
-    private void writeState(Snapshot s) throws IOException {
-        Properties p = new Properties();
-        p.setProperty("outputLength", Long.toString(s.length()));
-        s.streams().forEach((id, v) -> p.setProperty("stream." + id, Long.toUnsignedString(v[0]) + "," + v[1]));
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (Writer w = new OutputStreamWriter(bytes, StandardCharsets.ISO_8859_1)) {
-            p.store(w, "wssink reference receiver: the output's committed length, and per stream the highest id"
-                    + " held and when it was last seen (ms)");
-        }
-        Files.deleteIfExists(stateTmp); // a failed commit's; CREATE_NEW below refuses anything put there since
-        try (FileChannel tmp = opener.open(stateTmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), OWNER_ONLY)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
-            while (b.hasRemaining()) {
-                tmp.write(b);
-            }
-            if (fsync) {
-                tmp.force(true);
-            }
-        }
-        stateMayBeAhead = true;
-        Files.move(stateTmp, state, StandardCopyOption.ATOMIC_MOVE);
-        if (fsync) {
-            try (FileChannel dir = opener.open(state.getParent(), Set.<OpenOption>of(StandardOpenOption.READ))) {
-                dir.force(true); // the rename, and the output's own directory entry when it was new
-            }
-        }
-        stateMayBeAhead = false;
-    }
-
     /**
      * On the committer thread: cuts the output back to the last commit that may be on disk and restores the highest
-     * ids. {@code failed} is the commit that failed, if any: when its state file was already renamed into place, its
-     * output was already forced, so it becomes the point to roll back to, marked dirty: its acks were not sent, sinks
-     * resend and the receiver drops what it holds, and acks wait for the next commit that succeeds whole.
+     * ids. {@code failed} is the commit that failed, if any: when it failed while writing its state file, which may
+     * then hold it whole, its output was already forced, so it becomes the point to roll back to, marked dirty: its
+     * acks were not sent, sinks resend and the receiver drops what it holds, and acks wait for the next commit that
+     * succeeds whole.
      */
     private void rollback(Snapshot failed) {
         synchronized (this) {
             epoch++;
             broken = true;
             buffer.clear();
-            // the failed commit's state file may already be in place (only the directory's force failed): the output
-            // it names was forced, so cutting below it would contradict the state file; keep it, but as dirty, so no
-            // ack covers it before a commit succeeds whole (a resume ack waits for that commit too)
-            boolean redo = failed != null && stateMayBeAhead;
+            // the failed commit's state may be whole in its file (only its force failed): the output it names was
+            // forced, so cutting below it would contradict a start that reads it; keep it, but as dirty, so no ack
+            // covers it before a commit succeeds whole (a resume ack waits for that commit too)
+            boolean redo = failed != null && stateFile.takeMayBeAhead();
             if (redo) {
                 durable = failed;
-                stateMayBeAhead = false;
             }
             try {
                 out.truncate(durable.length());
@@ -591,6 +564,7 @@ public final class FileReceiverStore implements ReceiverStore {
                     lock.release();
                 }
                 out.close();
+                stateFile.close();
             }
         }
     }

@@ -33,12 +33,20 @@ class ReceiverDurabilityTest {
         return ws.read().text();
     }
 
+    /**
+     * The ack comes after the output and then the state were forced. The directory (the entries of the output and of
+     * both state files) is forced once at start: commits write the state files in place, they create nothing.
+     */
     @Test
-    void anAckIsSentOnlyOnceOutputStateAndDirectoryAreForced() throws Exception {
+    void anAckIsSentOnlyOnceOutputAndStateAreForcedAndTheDirectoryWasForcedAtStart() throws Exception {
         Path out = tmp.resolve("out.txt");
         FaultyFiles files = new FaultyFiles(out);
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build(), files);
              RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
+            List<String> atStart = new ArrayList<>(files.log);
+            assertEquals(List.of("force out.txt.state", "force " + tmp.getFileName()),
+                    atStart.stream().map(l -> l.replaceAll(" \\d+$", "")).toList(),
+                    "the empty state (commit 0) forced, then the directory holding it and the output: " + atStart);
             assertEquals("{\"ack\":\"100\"}", sendAndAwaitAck(ws, 100));
             List<String> seen = new ArrayList<>(files.log); // what had happened when the ack arrived
             long bytes = 0;
@@ -47,16 +55,15 @@ class ReceiverDurabilityTest {
             }
             int output = seen.indexOf("force out.txt " + bytes);
             int state = -1;
-            int dir = -1;
             for (int i = 0; i < seen.size(); i++) {
-                if (seen.get(i).startsWith("force out.txt.state.tmp")) {
+                if (seen.get(i).startsWith("force out.txt.state")) {
                     state = i;
-                } else if (seen.get(i).startsWith("force " + tmp.getFileName())) {
-                    dir = i;
                 }
             }
-            assertTrue(output >= 0 && output < state && state < dir,
-                    "output forced with all " + bytes + " bytes, then the state, then the directory: " + seen);
+            assertTrue(output >= atStart.size() && output < state,
+                    "output forced with all " + bytes + " bytes, then the state: " + seen);
+            assertEquals(1, seen.stream().filter(l -> l.startsWith("force " + tmp.getFileName())).count(),
+                    "the directory forced only at start: " + seen);
         }
     }
 
@@ -102,8 +109,10 @@ class ReceiverDurabilityTest {
             sendAndAwaitAck(ws, 1);
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                tmp.resolve("out.txt.state"))));
+        for (String state : List.of("out.txt.state", "out.txt.state.alt")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(state))),
+                    state);
+        }
 
         Path victim = Files.writeString(tmp.resolve("victim"), "not the receiver's\n");
         Path linked = Files.createSymbolicLink(tmp.resolve("linked.txt"), victim);
@@ -111,7 +120,13 @@ class ReceiverDurabilityTest {
                 () -> ReferenceReceiver.start(ReceiverConfig.builder(linked).build()));
         assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
 
-        // a link planted where the state's temp file goes is removed, not followed
+        // a link planted where the state's second file goes is refused, not followed
+        Files.createSymbolicLink(tmp.resolve("alt.txt.state.alt"), victim);
+        e = assertThrows(IOException.class,
+                () -> ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("alt.txt")).build()));
+        assertTrue(e.getMessage().contains("alt.txt.state.alt is a symbolic link"), e.getMessage());
+
+        // a link planted where an earlier version's temp file went is removed, not followed
         Path other = tmp.resolve("other.txt");
         Files.createSymbolicLink(tmp.resolve("other.txt.state.tmp"), victim);
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(other).build());

@@ -32,7 +32,7 @@ class ReceiverWriteFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Fault.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Fault.class, names = {"NONE", "DIRECTORY_FORCE"}, mode = EnumSource.Mode.EXCLUDE)
     void aFailureAnywhereInACommitIsNeverAckedAndLosesNothing(Fault fault) throws Exception {
         Path out = tmp.resolve("out.txt");
         FaultyFiles files = new FaultyFiles(out);
@@ -69,6 +69,27 @@ class ReceiverWriteFailureTest {
             assertEquals(0, again.store().records());
         }
         Output.assertExactly(out, "event-", 100);
+    }
+
+    /**
+     * Commits create no file, so the directory is forced once, at start (the output's entry and both state files'):
+     * when that fails, the receiver does not start, says what to do, and a start on a working disk takes it from there.
+     */
+    @Test
+    void aDirectoryThatCannotBeForcedAtStartIsAClearErrorAndTheNextStartWorks() throws Exception {
+        Path out = tmp.resolve("out.txt");
+        FaultyFiles files = new FaultyFiles(out);
+        files.arm(Fault.DIRECTORY_FORCE);
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build(), files));
+        assertTrue(e.getMessage().startsWith("cannot force the directory of " + out.toAbsolutePath()),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Check the disk, then start again"), e.getMessage());
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
+             WebSocketSink sink = WebSocketSink.builder().url(receiver.url()).spool(tmp.resolve("spool")).build()) {
+            sink.acked(sink.write("event-0")).get(30, TimeUnit.SECONDS);
+        }
+        Output.assertExactly(out, "event-", 1);
     }
 
     /**

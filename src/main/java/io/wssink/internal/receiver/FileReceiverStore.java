@@ -144,7 +144,18 @@ public final class FileReceiverStore implements ReceiverStore {
         }
         // an earlier version's temp file, left by a crash in a commit: never renamed, so never in force
         Files.deleteIfExists(this.output.resolveSibling(this.output.getFileName() + ".state.tmp"));
-        StateFile.State current = StateFile.read(stateFiles);
+        StateFile.State current;
+        try {
+            current = StateFile.read(stateFiles);
+        } catch (StateFile.DamagedException e) {
+            if (Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
+                throw e;
+            }
+            // what a power cut while the first start wrote its empty state leaves: nothing was taken, nothing acked
+            log.warn("{} and its .alt hold no whole state and {} is empty: nothing acknowledged depends on them,"
+                    + " starting afresh", state.getFileName(), this.output.getFileName());
+            current = null;
+        }
         if (current == null && Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
             throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not written"
                     + " by this receiver, or its state was lost, and starting would overwrite or duplicate it. Move it"
@@ -387,7 +398,7 @@ public final class FileReceiverStore implements ReceiverStore {
         return new StoreFailedException("cannot write " + output + ": " + e.getMessage(), e);
     }
 
-    private void logFailure(String what, IOException e) {
+    private void logFailure(String what, Exception e) {
         lastFailureMillis = clock.getAsLong();
         if (!failing) {
             failing = true;
@@ -447,7 +458,7 @@ public final class FileReceiverStore implements ReceiverStore {
             if (fsync) {
                 meters.fsynced(System.nanoTime() - start);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // a RuntimeException too: else the state file's flag stayed set
             synchronized (this) {
                 logFailure("commit", e);
             }

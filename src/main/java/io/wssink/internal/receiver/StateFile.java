@@ -51,10 +51,12 @@ import java.util.zip.CRC32C;
  * A commit writes header and body in one positional write at offset 0, cuts off what a longer state left after it,
  * and (with fsync) forces the file. A write torn by a crash fails its length or CRC check, and the other file, not
  * written since its own commit completed, is read instead. A commit that fails does not move the turn: the next one
- * overwrites the same file again, never the one that holds the last commit that completed.
+ * overwrites the same file again, never the one that holds the last commit that completed. With fsync, a start
+ * forces the newest state it read before any commit writes over the other file (see {@link #forceNewest}).
  *
  * <p>A {@code FILE.state} written by an earlier version (Properties text without the header, replaced whole by a
- * rename) is read as commit 0; the first commit goes to {@code FILE.state.alt}. Earlier versions read only
+ * rename) is read as commit 0, whatever it says: torn by the commit over it, it may hold some of that commit's
+ * lines; the first commit goes to {@code FILE.state.alt}. Earlier versions read only
  * {@code FILE.state}: do not go back to one over an output this version wrote.
  *
  * <p>Owned by the store's committer thread once open (by its constructor before).
@@ -66,6 +68,13 @@ final class StateFile implements AutoCloseable {
     private static final Pattern HEADER = Pattern.compile("#wssink-state length=(\\d{1,9}) crc32c=([0-9a-f]{8})\n");
     /** The header line is shorter than this; a file longer than this plus its length is read no further. */
     private static final int HEADER_MAX = 64;
+
+    /** Neither file holds a whole state, and one holds something. */
+    static final class DamagedException extends IOException {
+        DamagedException(String message) {
+            super(message);
+        }
+    }
 
     /** One commit's content, and which of the two files holds it. {@code streams}: id to {highest, last seen ms}. */
     record State(int file, long seq, long outputLength, Map<String, long[]> streams) {
@@ -123,14 +132,20 @@ final class StateFile implements AutoCloseable {
                 damage[i] = e.getMessage();
             }
         }
+        if (best == null && (damage[0] != null || damage[1] != null)) {
+            StringBuilder why = new StringBuilder();
+            for (int i = 0; i < paths.length; i++) {
+                if (damage[i] != null) {
+                    why.append(why.length() == 0 ? "" : "; ").append(paths[i].getFileName()).append(": ")
+                            .append(damage[i]);
+                }
+            }
+            throw new DamagedException(paths[0] + " and its .alt hold no whole state (" + why + "); restore them from"
+                    + " a backup, or move them and the output away to start afresh; nothing was changed");
+        }
         for (int i = 0; i < paths.length; i++) {
             if (damage[i] == null) {
                 continue;
-            }
-            if (best == null) {
-                throw new IOException(paths[0] + " and its .alt hold no whole state (" + paths[i].getFileName() + ": "
-                        + damage[i] + "); restore them from a backup, or move them and the output away to start"
-                        + " afresh; nothing was changed");
             }
             // what a crash in the middle of a commit leaves: that commit was never acked
             log.info("{} holds no whole state ({}), as after a crash in the middle of a commit; using commit {} of"
@@ -142,6 +157,7 @@ final class StateFile implements AutoCloseable {
     private static State parse(byte[] bytes, int file) throws IOException {
         String text;
         int bodyLength;
+        boolean legacy = false;
         String head = new String(bytes, 0, Math.min(bytes.length, HEADER_MAX), StandardCharsets.ISO_8859_1);
         Matcher m = HEADER.matcher(head);
         if (m.lookingAt()) {
@@ -157,14 +173,17 @@ final class StateFile implements AutoCloseable {
             }
             text = new String(bytes, start, bodyLength, StandardCharsets.ISO_8859_1);
         } else if (file == 0 && !head.startsWith("#wssink-state")) {
-            text = new String(bytes, StandardCharsets.ISO_8859_1); // an earlier version's, renamed into place whole
+            // an earlier version's, renamed into place whole; or, torn by this version's first commit over it, its
+            // first bytes still, then some of that commit's: commit 0 whatever it says, so .alt's commit 1 wins
+            text = new String(bytes, StandardCharsets.ISO_8859_1);
+            legacy = true;
         } else {
             throw new IOException("no valid header line");
         }
         Properties p = new Properties();
         p.load(new StringReader(text));
         try {
-            long seq = Long.parseLong(p.getProperty("seq", "0"));
+            long seq = legacy ? 0 : Long.parseLong(p.getProperty("seq", "0"));
             long committed = Long.parseLong(p.getProperty("outputLength", "0"));
             Map<String, long[]> held = new HashMap<>();
             for (String key : p.stringPropertyNames()) {
@@ -175,8 +194,8 @@ final class StateFile implements AutoCloseable {
                 }
             }
             return new State(file, seq, committed, held);
-        } catch (NumberFormatException e) {
-            throw new IOException("damaged (" + e.getMessage() + ")", e);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new IOException("a value that is not a number", e); // not the value: it may be anything, newlines too
         }
     }
 
@@ -199,7 +218,16 @@ final class StateFile implements AutoCloseable {
             throw e;
         }
         if (current != null) {
-            return new StateFile(paths, files, sizes, current.file(), current.seq(), fsync); // the next: the other
+            StateFile f = new StateFile(paths, files, sizes, current.file(), current.seq(), fsync);
+            if (fsync) {
+                try {
+                    f.forceNewest();
+                } catch (IOException | RuntimeException e) {
+                    f.close();
+                    throw e;
+                }
+            }
+            return f; // the next commit goes to the other file
         }
         StateFile made = new StateFile(paths, files, sizes, 1, -1, fsync); // commit 0 goes to FILE.state
         try {
@@ -249,6 +277,24 @@ final class StateFile implements AutoCloseable {
         mayBeAhead = false;
         newest = target;
         seq = next;
+    }
+
+    /**
+     * Makes the newest state durable before any commit writes over the other file, which may hold the last commit
+     * known to be on disk. A start reads the page cache: a receiver killed between a commit's write and its force
+     * leaves a newest state that may not be on disk, and a force that failed with EIO may have left its pages marked
+     * clean and unwritten, so a force alone would not write them: the file's own bytes are written again first. A
+     * power cut during that write tears nothing that was on disk whole (the same bytes over the same bytes), and a
+     * commit that was never forced was never acked.
+     */
+    private void forceNewest() throws IOException {
+        FileChannel f = files[newest];
+        ByteBuffer again = ByteBuffer.wrap(Files.readAllBytes(paths[newest]));
+        long at = 0;
+        while (again.hasRemaining()) {
+            at += f.write(again, at);
+        }
+        f.force(false);
     }
 
     /**

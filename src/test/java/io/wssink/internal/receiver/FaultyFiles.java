@@ -135,6 +135,7 @@ final class FaultyFiles implements FileOpener {
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
             check("WRITE");
+            log.add("write " + name);
             return real.write(src, position);
         }
 

@@ -129,6 +129,26 @@ class StateFileTest {
         assertEquals(5000, StateFile.read(paths).outputLength());
     }
 
+    /**
+     * Commit 2 goes over an earlier version's FILE.state, which has no header to check: a power cut that tears it by
+     * sector may leave its first bytes as they were and later ones of commit 2, "seq=2" among them. Read as commit 0
+     * whatever it says, it loses to commit 1 in .alt.
+     */
+    @Test
+    void anEarlierVersionsStateTornByTheCommitOverItLosesToTheOtherFile() throws Exception {
+        Path[] paths = paths();
+        String old = "#wssink reference receiver: the output's committed length\noutputLength=4096\nstream." + A
+                + "=10,1764230000000\n";
+        Files.writeString(paths[0], old, StandardCharsets.ISO_8859_1);
+        try (StateFile f = open(paths, FileOpener.REAL)) {
+            f.write(5000, Map.of(A, new long[] {12, 1764230000000L})); // commit 1, in .alt
+        }
+        Files.writeString(paths[0], old + "seq=2\noutputLength=9000\n", StandardCharsets.ISO_8859_1);
+        State s = StateFile.read(paths);
+        assertEquals(1, s.seq());
+        assertEquals(5000, s.outputLength());
+    }
+
     @Test
     void whenNeitherFileHoldsAWholeStateTheStartIsRefusedWithWhatToDo() throws Exception {
         Path[] paths = paths();
@@ -136,6 +156,8 @@ class StateFileTest {
         Files.writeString(paths[1], "not a state at all");
         IOException e = assertThrows(IOException.class, () -> StateFile.read(paths));
         assertTrue(e.getMessage().contains("hold no whole state"), e.getMessage());
+        assertTrue(e.getMessage().contains("out.txt.state: CRC32C mismatch; out.txt.state.alt: no valid header line"),
+                "both files' reasons: " + e.getMessage());
         assertTrue(e.getMessage().contains("restore them from a backup, or move them and the output away"),
                 e.getMessage());
         assertEquals("not a state at all", Files.readString(paths[1]), "nothing changed");

@@ -9,6 +9,7 @@ import org.HdrHistogram.Histogram;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,7 +50,8 @@ import java.util.concurrent.locks.LockSupport;
  * reaches C1's profiled tier only ~40 s in, so even 30 s is no guarantee (results/profile-9-latency-stages.txt).
  * {@code --ack-policy}: {@code interval} is the receiver's ack every 100 ms or 1 MiB; {@code readComplete} also acks
  * at the end of each read burst, through {@code ReceiverConfig.Builder.ackOnReadComplete(boolean)} (the receiver's
- * default).
+ * default), those acks spaced as the receiver's default (1 ms since session 10); {@code readComplete:US} spaces them
+ * US microseconds apart ({@code readComplete:0}: at every burst, as before session 10).
  */
 public final class LatencyHarness {
     static final int SIZE = 100;
@@ -233,11 +235,19 @@ public final class LatencyHarness {
 
     /** {@code interval}: acks every ack interval or ack bytes only; {@code readComplete}: also after each read burst. */
     static void ackPolicy(ReceiverConfig.Builder b, String policy) {
-        b.ackOnReadComplete(switch (policy) {
+        String[] p = policy.split(":", 2);
+        b.ackOnReadComplete(switch (p[0]) {
             case "interval" -> false;
             case "readComplete" -> true;
-            default -> throw new IllegalArgumentException("--ack-policy is interval or readComplete, not " + policy);
+            default -> throw new IllegalArgumentException("--ack-policy is interval or readComplete[:US], not "
+                    + policy);
         });
+        if (p.length == 2) {
+            if (!p[0].equals("readComplete")) {
+                throw new IllegalArgumentException("only readComplete takes a spacing (:US), not " + policy);
+            }
+            b.ackBurstSpacing(Duration.ofNanos(TimeUnit.MICROSECONDS.toNanos(Long.parseLong(p[1]))));
+        }
     }
 
     private static Map<String, String> options(String[] args) {

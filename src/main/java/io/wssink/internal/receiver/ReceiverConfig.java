@@ -39,6 +39,7 @@ public final class ReceiverConfig {
     private final Duration ackInterval;
     private final int ackBytes;
     private final boolean ackOnReadComplete;
+    private final Duration ackBurstSpacing;
     private final boolean ui;
 
     private ReceiverConfig(Builder b) {
@@ -63,6 +64,7 @@ public final class ReceiverConfig {
         this.ackInterval = b.ackInterval;
         this.ackBytes = b.ackBytes;
         this.ackOnReadComplete = b.ackOnReadComplete;
+        this.ackBurstSpacing = b.ackBurstSpacing;
         this.ui = b.ui;
         if (token != null && token.isBlank()) {
             // an empty WSSINK_TOKEN would otherwise let "Authorization: Bearer " in
@@ -119,6 +121,8 @@ public final class ReceiverConfig {
     public int ackBytes() { return ackBytes; }
     /** Also commit and ack when a read burst ends (the socket has nothing more for now); on by default. */
     public boolean ackOnReadComplete() { return ackOnReadComplete; }
+    /** The shortest time from one commit for an ack to a read burst's ack; 1 ms by default, 0: every burst. */
+    public Duration ackBurstSpacing() { return ackBurstSpacing; }
     /** Serve the live console (page, JSON API, messages to streams) on the sinks' port: docs/CONSOLE.md. */
     public boolean ui() { return ui; }
 
@@ -155,6 +159,7 @@ public final class ReceiverConfig {
         private Duration ackInterval = Duration.ofMillis(100);
         private int ackBytes = 1 << 20;
         private boolean ackOnReadComplete = true;
+        private Duration ackBurstSpacing = Duration.ofMillis(1);
         private boolean ui;
 
         private Builder(Path output) {
@@ -184,6 +189,14 @@ public final class ReceiverConfig {
         public Builder ackBytes(int v) { ackBytes = v; return this; }
         /** False: ack only every {@link #ackInterval} or {@link #ackBytes} (the behaviour before 2026-11-26). */
         public Builder ackOnReadComplete(boolean v) { ackOnReadComplete = v; return this; }
+        /** Read-burst acks at least this far apart (from the last commit for an ack); zero: at every burst. */
+        public Builder ackBurstSpacing(Duration v) {
+            if (v.isNegative()) {
+                throw new IllegalArgumentException("ackBurstSpacing must not be negative: " + v);
+            }
+            ackBurstSpacing = v;
+            return this;
+        }
         public Builder ui(boolean v) { ui = v; return this; }
 
         public ReceiverConfig build() {

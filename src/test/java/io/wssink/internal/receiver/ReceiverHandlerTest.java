@@ -277,7 +277,7 @@ class ReceiverHandlerTest {
 
     @Test
     void anAckComesAtTheEndOfEachReadBurstAndABurstEndingDuringACommitIsAckedAfterIt() {
-        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).build());
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).ackBurstSpacing(Duration.ZERO).build());
         handshake(ch, STREAM);
         assertEquals("{\"ack\":\"0\"}", text(next(ch)));
         ch.writeInbound(records(1, "a", "b"), records(3, "c")); // one burst: reads, then read-complete
@@ -290,6 +290,35 @@ class ReceiverHandlerTest {
         assertNull(ch.readOutbound(), "nothing new arrived: no further ack");
         ch.finishAndReleaseAll();
         assertEquals(List.of("a", "b", "c", "d"), Output.lines(tmp.resolve("out.txt")));
+    }
+
+    /**
+     * Read-burst acks are spaced (1 ms by default, 5 ms here): bursts that end within the spacing of the last commit
+     * for an ack share one ack when it is up; a burst after it is acked at once, with no timer.
+     */
+    @Test
+    void readBurstAcksAreSpacedSoOneAckCoversTheBurstsThatEndWithinTheSpacing() {
+        EmbeddedChannel ch = channel(config().ackInterval(Duration.ofHours(1)).ackBurstSpacing(Duration.ofMillis(5))
+                .build());
+        handshake(ch, STREAM);
+        assertEquals("{\"ack\":\"0\"}", text(next(ch))); // the resume ack: a commit for an ack, on the frozen clock
+        ch.writeInbound(records(1, "a")); // two bursts within 5 ms of it
+        ch.writeInbound(records(2, "b"));
+        ch.advanceTimeBy(5, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("{\"ack\":\"2\"}", text(next(ch)), "one ack for both bursts (unspaced: 1, then 2)");
+        ch.advanceTimeBy(5, TimeUnit.MILLISECONDS);
+        ch.writeInbound(records(3, "c"));
+        assertEquals("{\"ack\":\"3\"}", text(next(ch)), "the spacing is up: acked at the burst's end");
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "nothing new arrived: no further ack");
+        ch.finishAndReleaseAll();
+        assertEquals(List.of("a", "b", "c"), Output.lines(tmp.resolve("out.txt")));
+    }
+
+    @Test
+    void aNegativeSpacingIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> config().ackBurstSpacing(Duration.ofMillis(-1)));
     }
 
     @Test

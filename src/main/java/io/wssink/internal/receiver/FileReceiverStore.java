@@ -144,35 +144,10 @@ public final class FileReceiverStore implements ReceiverStore {
         }
         // an earlier version's temp file, left by a crash in a commit: never renamed, so never in force
         Files.deleteIfExists(this.output.resolveSibling(this.output.getFileName() + ".state.tmp"));
-        StateFile.State current;
-        try {
-            current = StateFile.read(stateFiles);
-        } catch (StateFile.DamagedException e) {
-            if (Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
-                throw e;
-            }
-            // what a power cut while the first start wrote its empty state leaves: nothing was taken, nothing acked
-            log.warn("{} and its .alt hold no whole state and {} is empty: nothing acknowledged depends on them,"
-                    + " starting afresh", state.getFileName(), this.output.getFileName());
-            current = null;
-        }
-        if (current == null && Files.exists(this.output, LinkOption.NOFOLLOW_LINKS) && Files.size(this.output) > 0) {
-            throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not written"
-                    + " by this receiver, or its state was lost, and starting would overwrite or duplicate it. Move it"
-                    + " away or choose another output; nothing was changed");
-        }
-        long committed = current == null ? 0 : current.outputLength();
-        Map<String, long[]> held = current == null ? Map.of() : current.streams();
-        // made before any output when there is none: a receiver killed before its first commit must not leave an
-        // output without a state, which the next start would refuse
-        stateFile = StateFile.open(stateFiles, current, opener, this.fsync);
-        try {
-            out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
-        } catch (IOException | RuntimeException e) {
-            stateFile.close();
-            throw e;
-        }
+        // the lock first: a receiver refused because another writes this output must not touch its state (a start
+        // writes the newest state again, below), nor read a state that one is still writing
+        out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
         FileLock l;
         try {
             l = out.tryLock();
@@ -185,6 +160,35 @@ public final class FileReceiverStore implements ReceiverStore {
         if (l == null) {
             closeOnFailure();
             throw new IOException("another receiver writes " + this.output + "; each needs its own output");
+        }
+        StateFile.State current;
+        try {
+            current = StateFile.read(stateFiles);
+            if (current == null && out.size() > 0) {
+                throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not"
+                        + " written by this receiver, or its state was lost, and starting would overwrite or duplicate"
+                        + " it. Move it away or choose another output; nothing was changed");
+            }
+        } catch (StateFile.DamagedException e) {
+            if (out.size() > 0) {
+                closeOnFailure();
+                throw e;
+            }
+            // what a power cut while the first start wrote its empty state leaves: nothing was taken, nothing acked
+            log.warn("{} and its .alt hold no whole state and {} is empty: nothing acknowledged depends on them,"
+                    + " starting afresh", state.getFileName(), this.output.getFileName());
+            current = null;
+        } catch (IOException | RuntimeException e) {
+            closeOnFailure();
+            throw e;
+        }
+        long committed = current == null ? 0 : current.outputLength();
+        Map<String, long[]> held = current == null ? Map.of() : current.streams();
+        try {
+            stateFile = StateFile.open(stateFiles, current, opener, this.fsync);
+        } catch (IOException | RuntimeException e) {
+            closeOnFailure();
+            throw e;
         }
         lock = l;
         long size = out.size();
@@ -226,11 +230,13 @@ public final class FileReceiverStore implements ReceiverStore {
         }
     }
 
-    /** The constructor failed after opening the output: nothing was written, both are closed. */
+    /** The constructor failed after opening the output: closes it (releasing its lock) and the state files if open. */
     private void closeOnFailure() {
         try {
             out.close();
-            stateFile.close();
+            if (stateFile != null) {
+                stateFile.close();
+            }
         } catch (IOException e) {
             log.debug("closing after a failed start", e);
         }

@@ -22,7 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FaultyFiles implements FileOpener {
     /** Where a fault strikes. */
     enum Fault {
-        NONE, OUTPUT_WRITE, OUTPUT_FORCE, STATE_WRITE, STATE_FORCE, DIRECTORY_FORCE
+        NONE, OUTPUT_WRITE, OUTPUT_FORCE, STATE_WRITE, STATE_FORCE, DIRECTORY_FORCE,
+        /** The state's force fails with an unchecked exception, not an IOException: a bug's way of failing. */
+        STATE_FORCE_UNCHECKED
     }
 
     private final Path output;
@@ -61,6 +63,9 @@ final class FaultyFiles implements FileOpener {
         private void check(String op) throws IOException {
             if (fault.name().equals(kind + "_" + op)) {
                 throw new IOException("No space left on device (simulated: " + fault + ")");
+            }
+            if (fault.name().equals(kind + "_" + op + "_UNCHECKED")) {
+                throw new java.io.UncheckedIOException(new IOException("simulated: " + fault));
             }
         }
 

@@ -164,9 +164,12 @@ class ReceiverDurabilityTest {
     void aSecondReceiverOnTheSameOutputIsRefused() throws Exception {
         Path out = tmp.resolve("out.txt");
         try (ReferenceReceiver first = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            FaultyFiles second = new FaultyFiles(out);
             IOException e = assertThrows(IOException.class,
-                    () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
+                    () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build(), second));
             assertTrue(e.getMessage().contains("another receiver writes"), e.getMessage());
+            // a start writes the newest state again: the refused one must not, under the running one's commits
+            assertEquals(List.of(), second.log, "the refused receiver wrote or forced nothing");
         }
     }
 

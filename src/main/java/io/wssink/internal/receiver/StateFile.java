@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -257,8 +258,8 @@ final class StateFile implements AutoCloseable {
         byte[] b = body.toByteArray();
         crc.reset();
         crc.update(b, 0, b.length);
-        byte[] header = String.format("#wssink-state length=%d crc32c=%08x\n", b.length, (int) crc.getValue())
-                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] header = String.format(Locale.ROOT, "#wssink-state length=%d crc32c=%08x\n", b.length,
+                (int) crc.getValue()).getBytes(StandardCharsets.ISO_8859_1); // ROOT: ASCII digits whatever the locale
         ByteBuffer buf = ByteBuffer.allocate(header.length + b.length).put(header).put(b).flip();
         int target = 1 - newest;
         FileChannel f = files[target];

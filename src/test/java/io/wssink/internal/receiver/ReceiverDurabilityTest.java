@@ -189,7 +189,8 @@ class ReceiverDurabilityTest {
         }
         Files.writeString(tmp.resolve("out.txt.state"), "#wssink-state length=90 crc32c=00000000\n#torn");
         Files.writeString(tmp.resolve("out.txt.state.alt"), "#wssink-state length=90 crc32c=00000000\n#torn");
-        IOException e = assertThrows(IOException.class, () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
+        IOException e = assertThrows(IOException.class,
+                () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
         assertTrue(e.getMessage().contains("hold no whole state"), e.getMessage());
         assertEquals("event-0\nevent-1\n", Files.readString(out), "nothing changed");
     }

@@ -94,7 +94,9 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private boolean committing;
     /** A read burst ended while {@link #committing}: ack again once that commit completes. */
     private boolean ackAfterCommit;
-    /** When the last commit for an ack began: a read burst's ack waits until {@code ackBurstSpacing} after it. */
+    /** {@link ReceiverConfig#ackBurstSpacing()}, read once. */
+    private final long burstSpacingNanos;
+    /** When the last commit for an ack began: a read burst's ack waits until {@link #burstSpacingNanos} after it. */
     private long lastAckCommitNanos;
     /** A read burst's ack, put off until the spacing allows it; null when none is. */
     private ScheduledFuture<?> burstAckTimer;
@@ -106,6 +108,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections, ReceiverMeters meters) {
         this.store = store;
         this.config = config;
+        this.burstSpacingNanos = config.ackBurstSpacing().toNanos();
         this.connections = connections;
         this.meters = meters;
     }
@@ -114,7 +117,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         // on the loop's clock (a test's frozen one too); the first burst's ack may go at once
-        lastAckCommitNanos = ctx.executor().ticker().nanoTime() - config.ackBurstSpacing().toNanos();
+        lastAckCommitNanos = ctx.executor().ticker().nanoTime() - burstSpacingNanos;
         if (ctx.channel().isActive()) {
             startHandshakeDeadline(ctx); // added to a channel that is already connected
         }
@@ -235,7 +238,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
      * commit for an ack, once that time is up (one ack then covers every burst that ended meanwhile).
      */
     private void burstEnded() {
-        long wait = lastAckCommitNanos + config.ackBurstSpacing().toNanos() - ctx.executor().ticker().nanoTime();
+        long wait = lastAckCommitNanos + burstSpacingNanos - ctx.executor().ticker().nanoTime();
         if (wait > 0) {
             if (burstAckTimer == null) {
                 burstAckTimer = ctx.executor().schedule(() -> {
@@ -389,11 +392,11 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new TextWebSocketFrame(Acks.format(upTo)));
                 meters.ackSent();
             }
-            boolean burstEnded = ackAfterCommit;
+            boolean burstWaited = ackAfterCommit;
             ackAfterCommit = false;
             if (bytesSinceAck >= config.ackBytes()) {
                 ackIfNeeded();
-            } else if (burstEnded && bytesSinceAck > 0) {
+            } else if (burstWaited && bytesSinceAck > 0) {
                 burstEnded();
             }
         }));

@@ -53,7 +53,7 @@ import java.util.zip.CRC32C;
  * and (with fsync) forces the file. A write torn by a crash fails its length or CRC check, and the other file, not
  * written since its own commit completed, is read instead. A commit that fails does not move the turn: the next one
  * overwrites the same file again, never the one that holds the last commit that completed. With fsync, a start
- * forces the newest state it read before any commit writes over the other file (see {@link #forceNewest}).
+ * forces the newest state it read before any commit writes over the other file (see {@link #forceNewest(byte[])}).
  *
  * <p>A {@code FILE.state} written by an earlier version (Properties text without the header, replaced whole by a
  * rename) is read as commit 0, whatever it says: torn by the commit over it, it may hold some of that commit's
@@ -77,8 +77,11 @@ final class StateFile implements AutoCloseable {
         }
     }
 
-    /** One commit's content, and which of the two files holds it. {@code streams}: id to {highest, last seen ms}. */
-    record State(int file, long seq, long outputLength, Map<String, long[]> streams) {
+    /**
+     * One commit's content, which of the two files holds it, and that file's bytes as read (a start writes them
+     * again: {@link #forceNewest}). {@code streams}: id to {highest, last seen ms}.
+     */
+    record State(int file, byte[] bytes, long seq, long outputLength, Map<String, long[]> streams) {
     }
 
     private final Path[] paths;
@@ -157,13 +160,12 @@ final class StateFile implements AutoCloseable {
 
     private static State parse(byte[] bytes, int file) throws IOException {
         String text;
-        int bodyLength;
         boolean legacy = false;
         String head = new String(bytes, 0, Math.min(bytes.length, HEADER_MAX), StandardCharsets.ISO_8859_1);
         Matcher m = HEADER.matcher(head);
         if (m.lookingAt()) {
             int start = m.end();
-            bodyLength = Integer.parseInt(m.group(1));
+            int bodyLength = Integer.parseInt(m.group(1));
             if (bytes.length - start < bodyLength) {
                 throw new IOException("cut short: " + (bytes.length - start) + " of " + bodyLength + " bytes");
             }
@@ -194,7 +196,7 @@ final class StateFile implements AutoCloseable {
                             v.length > 1 ? Long.parseLong(v[1].trim()) : 0});
                 }
             }
-            return new State(file, seq, committed, held);
+            return new State(file, bytes, seq, committed, held);
         } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
             throw new IOException("a value that is not a number", e); // not the value: it may be anything, newlines too
         }
@@ -222,7 +224,7 @@ final class StateFile implements AutoCloseable {
             StateFile f = new StateFile(paths, files, sizes, current.file(), current.seq(), fsync);
             if (fsync) {
                 try {
-                    f.forceNewest();
+                    f.forceNewest(current.bytes());
                 } catch (IOException | RuntimeException e) {
                     f.close();
                     throw e;
@@ -264,10 +266,7 @@ final class StateFile implements AutoCloseable {
         int target = 1 - newest;
         FileChannel f = files[target];
         mayBeAhead = true;
-        long at = 0;
-        while (buf.hasRemaining()) {
-            at += f.write(buf, at);
-        }
+        long at = writeFromStart(f, buf);
         if (sizes[target] > at) {
             f.truncate(at); // a longer state was there: what is left after the body would only confuse a reader
         }
@@ -288,14 +287,18 @@ final class StateFile implements AutoCloseable {
      * power cut during that write tears nothing that was on disk whole (the same bytes over the same bytes), and a
      * commit that was never forced was never acked.
      */
-    private void forceNewest() throws IOException {
-        FileChannel f = files[newest];
-        ByteBuffer again = ByteBuffer.wrap(Files.readAllBytes(paths[newest]));
+    private void forceNewest(byte[] asRead) throws IOException {
+        writeFromStart(files[newest], ByteBuffer.wrap(asRead));
+        files[newest].force(false);
+    }
+
+    /** Writes all of {@code b} at offset 0 of {@code f}, whatever its position; returns the bytes written. */
+    private static long writeFromStart(FileChannel f, ByteBuffer b) throws IOException {
         long at = 0;
-        while (again.hasRemaining()) {
-            at += f.write(again, at);
+        while (b.hasRemaining()) {
+            at += f.write(b, at);
         }
-        f.force(false);
+        return at;
     }
 
     /**

@@ -175,20 +175,29 @@ class ReceiverDurabilityTest {
 
     /**
      * A power cut while the very first start wrote its empty state can leave both state files without a whole state;
-     * with an empty output nothing acknowledged depends on them and the receiver starts afresh. With an output that
-     * holds something it refuses, as for any state it cannot read.
+     * with the output missing (not made yet) or empty, nothing acknowledged depends on them and the receiver starts
+     * afresh. With an output that holds something it refuses, as for any state it cannot read.
      */
     @Test
-    void stateFilesWithNoWholeStateStartAfreshOnlyWhenTheOutputIsEmpty() throws Exception {
+    void stateFilesWithNoWholeStateStartAfreshOnlyWhenTheOutputIsEmptyOrMissing() throws Exception {
         Path out = tmp.resolve("out.txt");
-        Files.writeString(tmp.resolve("out.txt.state"), "#wssink-state length=90 crc32c=00000000\n#torn");
-        Files.createFile(tmp.resolve("out.txt.state.alt"));
+        Path state = tmp.resolve("out.txt.state");
+        Path alt = tmp.resolve("out.txt.state.alt");
+        String torn = "#wssink-state length=90 crc32c=00000000\n#torn";
+        Files.writeString(state, torn);
+        Files.createFile(alt);
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build())) {
+            assertTrue(Files.exists(out), "started over a missing output");
+        }
+        Files.writeString(state, torn);
+        Files.writeString(alt, torn);
+        assertEquals(0, Files.size(out));
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out).build());
              RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(STREAM))) {
-            assertEquals("{\"ack\":\"2\"}", sendAndAwaitAck(ws, 2));
+            assertEquals("{\"ack\":\"2\"}", sendAndAwaitAck(ws, 2), "started over an empty output");
         }
-        Files.writeString(tmp.resolve("out.txt.state"), "#wssink-state length=90 crc32c=00000000\n#torn");
-        Files.writeString(tmp.resolve("out.txt.state.alt"), "#wssink-state length=90 crc32c=00000000\n#torn");
+        Files.writeString(state, torn);
+        Files.writeString(alt, torn);
         IOException e = assertThrows(IOException.class,
                 () -> ReferenceReceiver.start(ReceiverConfig.builder(out).build()));
         assertTrue(e.getMessage().contains("hold no whole state"), e.getMessage());

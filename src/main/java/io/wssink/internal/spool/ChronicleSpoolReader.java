@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /** The {@link SpoolReader} of a {@link ChronicleSpool}: a plain tailer, and the cursor in the metadata file. */
 final class ChronicleSpoolReader implements SpoolReader {
@@ -389,18 +390,29 @@ final class ChronicleSpoolReader implements SpoolReader {
         // when the cursor looks like its last record: an appender in another process may still be finishing a record
         // in it, and rewind finds the cursor's record there.
         int keepFrom = roll.toCycle(cursor);
-        int first = queue.firstCycle();
+        int first = queue.firstCycle(); // from Chronicle's cached listing: a cheap test before listing the directory
         if (first == Integer.MAX_VALUE || first >= keepFrom) {
+            return 0;
+        }
+        List<Integer> cycles;
+        try {
+            cycles = cycleFiles.cyclesBefore(keepFrom);
+        } catch (IOException e) {
+            log.warn("spool {}: cannot list the queue directory to delete acknowledged files: {}", directory,
+                    e.toString());
+            return 0;
+        }
+        if (cycles.isEmpty()) {
             return 0;
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion
         int deleted = 0;
         counters.retentionSeq.addAtomicValue(1); // odd: the appended count is being moved from files to retired
         try (ExcerptTailer counter = queue.createTailer()) {
-            for (Long cycle : queue.listCyclesBetween(first, keepFrom - 1)) {
+            for (int cycle : cycles) {
                 Path file = cycleFiles.fileFor(cycle);
-                long events = counter.excerptsInCycle(cycle.intValue());
-                manifest.forget(cycle.intValue()); // first: a file that is gone while still recorded was lost
+                long events = counter.excerptsInCycle(cycle);
+                manifest.forget(cycle); // first: a file that is gone while still recorded was lost
                 try {
                     if (Files.deleteIfExists(file)) {
                         // kept in the count of appended events; a kill -9 right between the two leaves it out

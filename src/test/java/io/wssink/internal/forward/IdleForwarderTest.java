@@ -6,6 +6,7 @@ import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.internal.transport.TransportConfig;
 import io.wssink.protocol.Acks;
+import io.wssink.spool.RollPeriod;
 import io.wssink.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,40 @@ class IdleForwarderTest {
                 long perEvent = (threads.getThreadAllocatedBytes(thread.get()) - before) / EVENTS;
                 assertTrue(perEvent < MAX_BYTES_PER_EVENT, "the forwarder thread allocated " + perEvent
                         + " bytes per event written, sent and acked one at a time");
+            } finally {
+                forwarder.close(0);
+            }
+        }
+    }
+
+    /**
+     * A spool idle for a whole cycle (an hourly one idle for an hour) has no file for that cycle. Retention asked
+     * Chronicle for the files up to the one before the cursor's, Chronicle threw for the missing one, and the forwarder
+     * took that for an internal error each second (retention's pace): it dropped the connection and reconnected, until
+     * the cursor moved into the next cycle. Here with one-second cycles.
+     */
+    @Test
+    void aCycleWithNoEventsDoesNotDisturbTheConnection() throws Exception {
+        try (ScriptedServer server = ScriptedServer.wssink(ch -> { },
+                (ch, ids) -> ch.writeAndFlush(new TextWebSocketFrame(Acks.format(ids.get(ids.size() - 1)))));
+             Spool spool = Spool.open(SpoolConfig.builder(tmp.resolve("spool")).rollPeriod(RollPeriod.TEST_SECONDLY)
+                     .build())) {
+            Forwarder forwarder = new Forwarder(spool, TransportConfig.builder().url(server.url()).build(), m -> { });
+            try {
+                forwarder.start();
+                long before = spool.append(PAYLOAD, 0, PAYLOAD.length);
+                forwarder.wake();
+                forwarder.acked(before).get(30, TimeUnit.SECONDS);
+                long appendedBy = System.currentTimeMillis();
+                // two cycle lengths later: the cycle after the first event's has none
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> System.currentTimeMillis() >= appendedBy + 2000);
+                long after = spool.append(PAYLOAD, 0, PAYLOAD.length);
+                forwarder.wake();
+                forwarder.acked(after).get(30, TimeUnit.SECONDS); // the cursor is in a cycle after the gap
+                // retention runs once a second: three runs with the cursor there
+                await("one connection, no error").during(Duration.ofMillis(3500)).atMost(Duration.ofSeconds(5))
+                        .until(() -> forwarder.status().connections() == 1 && forwarder.status().lastError() == null);
             } finally {
                 forwarder.close(0);
             }

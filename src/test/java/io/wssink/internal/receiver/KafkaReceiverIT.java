@@ -10,13 +10,18 @@ import io.wssink.testing.ChildJvm;
 import io.wssink.testing.KafkaBroker;
 import io.wssink.testing.RawWebSocket;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.core.ConditionTimeoutException;
@@ -391,13 +396,15 @@ class KafkaReceiverIT {
         Writer w = closing(new Writer(sink, "r", 20));
         await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
                 && sink.acked(w.written.ids.get(2000)).isDone());
-        // SIGKILL while the stream's transaction is open at its coordinator (records sent, no EndTxn): it holds what
-        // came since the last commit. Killed at an arbitrary moment, it once fell right after a commit (one run of
-        // the receiver tests under load) and the check at the end found nothing left open
+        // SIGKILL while the stream's transaction is open at its coordinator with records in the log (records sent, no
+        // EndTxn): it holds what came since the last commit. Killed at an arbitrary moment, it once fell right after a
+        // commit (one run of the receiver tests under load); killed on the coordinator's word seen a few ms before,
+        // an EndTxn sent in between once committed the lot first (one CI run). So the child is stopped first and
+        // killed only if its transaction stays open with records while it can send nothing
         String transactionalId = KafkaReceiverStore.transactionalId(topic, w.written.stream);
         try (Admin admin = Admin.create(broker.clientConfig())) {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                    .until(() -> ongoing(admin, transactionalId));
+            assertTrue(stopHoldingOpenTransaction(admin, killed, topic, transactionalId, sink, w),
+                    "the receiver was never stopped while its transaction held records, in 20 attempts");
             killed.kill();
         }
         int writtenAtKill = w.written.ids.size();
@@ -430,27 +437,10 @@ class KafkaReceiverIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > 3000
                 && sink.acked(w.written.ids.get(2000)).isDone());
         // A must be stopped holding records of an open transaction, or it has nothing to commit when it comes back
-        // and never learns it was fenced (two of three runs before this check). Its coordinator says so: the stream's
-        // transaction is Ongoing (A sent records and no EndTxn) for 200 ms while A cannot send anything; an EndTxn
-        // that was on its way would have turned it into PrepareCommit within that time. Else A goes on and is
-        // stopped again a little later.
-        boolean holding = false;
+        // and never learns it was fenced (two of three runs before this check)
+        boolean holding;
         try (Admin admin = Admin.create(broker.clientConfig())) {
-            for (int attempt = 0; attempt < 20 && !holding; attempt++) {
-                signal("STOP", a); // A keeps its socket, its producer and its open transaction, and answers nothing
-                try {
-                    // at most half the sink's pong timeout: a failed attempt must not make the sink fail over to B
-                    await().during(Duration.ofMillis(200)).atMost(Duration.ofMillis(500))
-                            .pollInterval(Duration.ofMillis(20))
-                            .until(() -> ongoing(admin, transactionalId));
-                    holding = true;
-                } catch (ConditionTimeoutException notOpen) {
-                    signal("CONT", a);
-                    int written = w.written.ids.size();
-                    await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > written + 200
-                            && sink.acked(w.written.ids.get(written + 100)).isDone()); // acked by A again
-                }
-            }
+            holding = stopHoldingOpenTransaction(admin, a, topic, transactionalId, sink, w);
         }
         assertTrue(holding, "receiver A was never stopped while its transaction was open, in 20 attempts");
         try {
@@ -474,6 +464,52 @@ class KafkaReceiverIT {
         int inLog = readAll(topic, "read_uncommitted").get(w.written.stream).size();
         assertTrue(inLog > w.written.ids.size(), "read_uncommitted sees " + inLog + " records for "
                 + w.written.ids.size() + " events: A's open transaction held no records, so this test showed nothing");
+    }
+
+    /**
+     * Stops (SIGSTOP) the receiver child at a moment its stream's transaction is open with records in the log, and
+     * returns true with the child stopped; false after 20 attempts, with it running. The coordinator says so: the
+     * transaction is Ongoing (records sent, no EndTxn) and the topic's last stable offset is below its high watermark
+     * for 200 ms while the child cannot send anything; an EndTxn that was on its way would have turned it into
+     * PrepareCommit within that time. Else the child goes on, the sink gets 100 more events acked by it, and it is
+     * stopped again a little later. At most 500 ms stopped: a failed attempt must not make the sink fail over.
+     */
+    private static boolean stopHoldingOpenTransaction(Admin admin, ChildJvm child, String topic,
+            String transactionalId, WebSocketSink sink, Writer w) throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            signal("STOP", child); // it keeps its socket, its producer and its open transaction, and answers nothing
+            try {
+                await().during(Duration.ofMillis(200)).atMost(Duration.ofMillis(500))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> ongoing(admin, transactionalId) && uncommittedInLog(admin, topic));
+                return true;
+            } catch (ConditionTimeoutException notOpen) {
+                signal("CONT", child);
+                int written = w.written.ids.size();
+                await().atMost(Duration.ofSeconds(60)).until(() -> w.written.ids.size() > written + 200
+                        && sink.acked(w.written.ids.get(written + 100)).isDone()); // acked by the child again
+            }
+        }
+        return false;
+    }
+
+    /** Whether a partition of the topic holds records of a transaction still open: its LSO is below its HW. */
+    private static boolean uncommittedInLog(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (TopicPartitionInfo p : admin.describeTopics(List.of(topic)).topicNameValues().get(topic)
+                .get(5, TimeUnit.SECONDS).partitions()) {
+            latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+        }
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable = admin.listOffsets(latest,
+                new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(5, TimeUnit.SECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> high = admin.listOffsets(latest,
+                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(5, TimeUnit.SECONDS);
+        for (TopicPartition tp : latest.keySet()) {
+            if (stable.get(tp).offset() < high.get(tp).offset()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the stream's transaction is open at its coordinator: records sent, no EndTxn yet. */

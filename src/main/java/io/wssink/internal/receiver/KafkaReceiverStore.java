@@ -59,6 +59,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -835,6 +836,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 // the state record's send waits here, on a store thread, if the producer's buffer is full
                 handOff(s, sent, stateRecord(s, sent), false);
                 p.commitTransaction(); // flushes, then commits: the data and the state record, or neither
+                stateReader.awaitMarkers(transactionalId(topic, stream.id()));
             } catch (RuntimeException e) {
                 fail(s, e);
                 throw e;
@@ -1071,6 +1073,48 @@ public final class KafkaReceiverStore implements ReceiverStore {
                                 + own.state() + ")");
                     }
                 }
+            }
+        }
+
+        /**
+         * Returns once the coordinator has written the markers of the transaction {@code commitTransaction} just
+         * committed, so that an ack covers records that read_committed consumers can see; throws if it has not within
+         * {@link #stateReadTimeout} (the connection then closes unacked, and the next open reads what was stored).
+         *
+         * <p>{@code commitTransaction} returns once the coordinator has logged PrepareCommit; it writes the markers
+         * into the partitions after that. A broker SIGKILLed within 20 ms of a commit's return (KafkaReceiverIT, broker
+         * kills, one CI run) came back with the data and state records of that transaction still open in their
+         * partitions while its coordinator listed the transactional.id as Empty at a later epoch: a hanging
+         * transaction, which {@link #abortHanging} aborted. Its 81 events had been acked and were lost. Waiting for
+         * the coordinator to leave PrepareCommit (CompleteCommit: every marker written) closes that window: a broker
+         * that dies before it leaves no ack behind, and the sink resends.
+         */
+        void awaitMarkers(String transactionalId) throws StoreFailedException {
+            long deadline = System.nanoTime() + stateReadTimeout.toNanos();
+            long pauseNanos = 200_000;
+            while (true) {
+                TransactionState state;
+                try {
+                    state = admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                            .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)
+                            .state();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreFailedException("interrupted while waiting for the commit's markers", e);
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new StoreFailedException("could not learn whether the commit's markers were written ("
+                            + (e.getCause() != null ? e.getCause() : e) + ")", e);
+                }
+                // any other state is the commit completed, or a later owner's doing, which waited for it to complete
+                if (state != TransactionState.PREPARE_COMMIT) {
+                    return;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new StoreFailedException("the coordinator did not write the commit's markers within "
+                            + stateReadTimeout.toSeconds() + " s", null);
+                }
+                LockSupport.parkNanos(pauseNanos);
+                pauseNanos = Math.min(pauseNanos * 2, 10_000_000);
             }
         }
 

@@ -375,6 +375,43 @@ class KafkaReceiverIT {
         }
     }
 
+    /**
+     * A commit completes (and the handler acks) only once the coordinator has written the transaction's markers:
+     * {@code commitTransaction} returns at PrepareCommit, and a broker killed right then came back with the
+     * transaction hanging, aborted it, and lost 81 acked events (one CI run of the broker-kill test). Asked of the
+     * coordinator right after each of 200 commits: without the wait, a few of them (the markers take a millisecond or
+     * so) still found it in PrepareCommit.
+     */
+    @Test
+    void aCommitCompletesOnlyOnceItsMarkersAreWritten() throws Exception {
+        String topic = "markers";
+        broker.createTopic(topic, 1);
+        ReceiverConfig config = ReceiverConfig.builder(null).build();
+        KafkaReceiverStore store = closing(KafkaReceiverStore.open(config, topic, Guarantee.EXACTLY_ONCE,
+                broker.clientConfig()));
+        ReceiverStore.Stream stream = store.stream(UUID.randomUUID().toString());
+        Object owner = new Object();
+        store.claim(stream, owner);
+        store.open(stream, owner).get(60, TimeUnit.SECONDS);
+        String transactionalId = KafkaReceiverStore.transactionalId(topic, stream.id());
+        int commits = 200;
+        List<String> prepared = new ArrayList<>();
+        try (Admin admin = Admin.create(broker.clientConfig())) {
+            for (int i = 0; i < commits; i++) {
+                long last = (i + 1) * 10L;
+                assertNull(store.acceptFrame(stream, owner, store.epoch(), frame(last - 9, last)));
+                store.commit(stream, owner).get(60, TimeUnit.SECONDS);
+                TransactionState state = admin.describeTransactions(List.of(transactionalId))
+                        .description(transactionalId).get(10, TimeUnit.SECONDS).state();
+                if (state == TransactionState.PREPARE_COMMIT) {
+                    prepared.add("commit " + i);
+                }
+            }
+        }
+        assertEquals(List.of(), prepared, "commits that completed while the coordinator had not written the markers");
+        assertEquals(commits * 10L, store.highest(stream));
+    }
+
     /** Records {@code from..to}, each with its id as payload. */
     private static ByteBuf frame(long from, long to) {
         ByteBuf frame = Unpooled.buffer();

@@ -403,6 +403,7 @@ final class ChronicleSpoolReader implements SpoolReader {
             return 0;
         }
         if (cycles.isEmpty()) {
+            queue.refreshDirectoryListing(); // its first cycle is stale: else the directory is listed at every call
             return 0;
         }
         counters.ackCursor.setVolatileValue(cursor); // a full fence: the cursor is in place before any deletion

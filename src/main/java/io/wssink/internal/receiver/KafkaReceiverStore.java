@@ -50,6 +50,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -220,10 +221,23 @@ public final class KafkaReceiverStore implements ReceiverStore {
         CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
         /** Exactly-once: the state topic's partition that holds this stream's key; set once, before ready. */
         volatile int statePartition;
+        /**
+         * Exactly-once: the data topic's partitions the open transaction wrote into, added by the producer's I/O
+         * thread as each send completes, read and cleared by the commit once {@code commitTransaction} has flushed.
+         */
+        final Set<Integer> dataPartitions = ConcurrentHashMap.newKeySet();
+        /**
+         * Exactly-once: the producer id and epoch the coordinator gave the stream's producer, as of its last open or
+         * commit; only the session's chain reads and writes them.
+         */
+        long producerId = -1;
+        int producerEpoch = -1;
         /** The producer's callback of a record whose acknowledgement moves nothing: fails the session if it failed. */
         final Callback onFailure = (meta, e) -> {
             if (e != null) {
                 callbacks.execute(() -> fail(this, e));
+            } else if (meta != null && meta.topic().equals(topic)) {
+                dataPartitions.add(meta.partition());
             }
         };
 
@@ -463,7 +477,9 @@ public final class KafkaReceiverStore implements ReceiverStore {
             int partition = statePartition(s.key, p.partitionsFor(stateTopic).size());
             s.statePartition = partition;
             written.add(new TopicPartition(stateTopic, partition));
-            stateReader.abortHanging(transactionalId(topic, stream.id()), written);
+            TransactionDescription own = stateReader.abortHanging(transactionalId(topic, stream.id()), written);
+            s.producerId = own.producerId();
+            s.producerEpoch = own.producerEpoch();
             long held = stateReader.highest(stream.id(), partition, () -> isClosed(s));
             p.beginTransaction();
             synchronized (this) {
@@ -836,7 +852,7 @@ public final class KafkaReceiverStore implements ReceiverStore {
                 // the state record's send waits here, on a store thread, if the producer's buffer is full
                 handOff(s, sent, stateRecord(s, sent), false);
                 p.commitTransaction(); // flushes, then commits: the data and the state record, or neither
-                stateReader.awaitMarkers(transactionalId(topic, stream.id()));
+                stateReader.awaitMarkers(s);
             } catch (RuntimeException e) {
                 fail(s, e);
                 throw e;
@@ -1059,7 +1075,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
          * marker carries the same producer id, would have committed those 1,550 records that its sink had resent:
          * stored twice. So they are aborted first, as {@code kafka-transactions.sh abort} would.
          */
-        void abortHanging(String transactionalId, List<TopicPartition> partitions) throws Exception {
+        TransactionDescription abortHanging(String transactionalId, List<TopicPartition> partitions)
+                throws Exception {
             long timeout = stateReadTimeout.toMillis();
             TransactionDescription own = admin.describeTransactions(List.of(transactionalId))
                     .description(transactionalId).get(timeout, TimeUnit.MILLISECONDS);
@@ -1074,48 +1091,107 @@ public final class KafkaReceiverStore implements ReceiverStore {
                     }
                 }
             }
+            return own;
         }
 
         /**
-         * Returns once the coordinator has written the markers of the transaction {@code commitTransaction} just
-         * committed, so that an ack covers records that read_committed consumers can see; throws if it has not within
-         * {@link #stateReadTimeout} (the connection then closes unacked, and the next open reads what was stored).
+         * Returns once the transaction {@code commitTransaction} just committed is committed in the log: its
+         * coordinator says CompleteCommit for this session's producer, and no partition the transaction wrote (the
+         * data partitions, the state partition) still holds it open. Throws if that is not so within
+         * {@link #stateReadTimeout} or if the coordinator names another owner: the connection then closes unacked,
+         * the sink resends, and the next open reads what was stored.
          *
          * <p>{@code commitTransaction} returns once the coordinator has logged PrepareCommit; it writes the markers
          * into the partitions after that. A broker SIGKILLed within 20 ms of a commit's return (KafkaReceiverIT, broker
          * kills, one CI run) came back with the data and state records of that transaction still open in their
          * partitions while its coordinator listed the transactional.id as Empty at a later epoch: a hanging
-         * transaction, which {@link #abortHanging} aborted. Its 81 events had been acked and were lost. Waiting for
-         * the coordinator to leave PrepareCommit (CompleteCommit: every marker written) closes that window: a broker
-         * that dies before it leaves no ack behind, and the sink resends.
+         * transaction, which {@link #abortHanging} aborted. Its 81 events had been acked and were lost. The
+         * coordinator's word alone is not enough (a review): the admin client retries through a broker restart, and
+         * the coordinator that came back was the one that had lost the commit. So the partitions are asked too.
          */
-        void awaitMarkers(String transactionalId) throws StoreFailedException {
+        void awaitMarkers(Session s) throws StoreFailedException {
+            String transactionalId = transactionalId(topic, s.stream.id());
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (Integer p : s.dataPartitions) { // complete: commitTransaction flushed, and each callback came first
+                partitions.add(new TopicPartition(topic, p));
+            }
+            s.dataPartitions.clear();
+            partitions.add(new TopicPartition(stateTopic, s.statePartition));
             long deadline = System.nanoTime() + stateReadTimeout.toNanos();
             long pauseNanos = 200_000;
-            while (true) {
-                TransactionState state;
-                try {
-                    state = admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
-                            .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)
-                            .state();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new StoreFailedException("interrupted while waiting for the commit's markers", e);
-                } catch (ExecutionException | TimeoutException e) {
-                    throw new StoreFailedException("could not learn whether the commit's markers were written ("
-                            + (e.getCause() != null ? e.getCause() : e) + ")", e);
+            String last = "nothing heard";
+            try {
+                while (true) {
+                    TransactionDescription d = admin.describeTransactions(List.of(transactionalId))
+                            .description(transactionalId).get(millisUntil(deadline), TimeUnit.MILLISECONDS);
+                    if (d.state() == TransactionState.COMPLETE_COMMIT && !ownedBySession(s, d)) {
+                        throw new StoreFailedException("after its commit the stream's transaction is at producer "
+                                + d.producerId() + " epoch " + d.producerEpoch() + ", not this connection's ("
+                                + s.producerId + " epoch " + s.producerEpoch + "): another receiver took it over", null);
+                    }
+                    if (d.state() != TransactionState.PREPARE_COMMIT && d.state() != TransactionState.COMPLETE_COMMIT) {
+                        // not a state our own finished commit leaves: another owner's, or a coordinator that lost it
+                        throw new StoreFailedException("after its commit the stream's transaction is " + d.state()
+                                + " at its coordinator: another receiver took it over, or the coordinator lost the"
+                                + " commit", null);
+                    }
+                    if (d.state() == TransactionState.COMPLETE_COMMIT) {
+                        String open = openIn(partitions, s.producerId, deadline);
+                        if (open == null) {
+                            s.producerId = d.producerId();
+                            s.producerEpoch = d.producerEpoch();
+                            return;
+                        }
+                        last = "CompleteCommit at the coordinator, still open in " + open;
+                    } else {
+                        last = "PrepareCommit at the coordinator";
+                    }
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new StoreFailedException("the commit's markers were not written within "
+                                + stateReadTimeout.toSeconds() + " s (" + last + ")", null);
+                    }
+                    LockSupport.parkNanos(pauseNanos);
+                    pauseNanos = Math.min(pauseNanos * 2, 10_000_000);
                 }
-                // any other state is the commit completed, or a later owner's doing, which waited for it to complete
-                if (state != TransactionState.PREPARE_COMMIT) {
-                    return;
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    throw new StoreFailedException("the coordinator did not write the commit's markers within "
-                            + stateReadTimeout.toSeconds() + " s", null);
-                }
-                LockSupport.parkNanos(pauseNanos);
-                pauseNanos = Math.min(pauseNanos * 2, 10_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreFailedException("interrupted while waiting for the commit's markers", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new StoreFailedException("could not learn whether the commit's markers were written ("
+                        + (e.getCause() != null ? e.getCause() : e) + "; " + last + ")", e);
             }
+        }
+
+        /**
+         * Whether the coordinator's producer is still the session's: the same id, at the same epoch or one above (a
+         * commit bumps the epoch under Kafka's transaction version 2), or a new id after the epoch ran out (version
+         * 2 moves to a new producer id then). Another owner's initTransactions bumps the epoch and its commit once
+         * more: two above, or more.
+         */
+        private boolean ownedBySession(Session s, TransactionDescription d) {
+            if (d.producerId() == s.producerId) {
+                return d.producerEpoch() == s.producerEpoch || d.producerEpoch() == s.producerEpoch + 1;
+            }
+            return s.producerEpoch >= Short.MAX_VALUE - 1;
+        }
+
+        /** The first of {@code partitions} where {@code producerId} holds a transaction open, or null. */
+        private String openIn(List<TopicPartition> partitions, long producerId, long deadline)
+                throws InterruptedException, ExecutionException, TimeoutException {
+            Map<TopicPartition, DescribeProducersResult.PartitionProducerState> states = admin
+                    .describeProducers(partitions).all().get(millisUntil(deadline), TimeUnit.MILLISECONDS);
+            for (Map.Entry<TopicPartition, DescribeProducersResult.PartitionProducerState> e : states.entrySet()) {
+                for (ProducerState ps : e.getValue().activeProducers()) {
+                    if (ps.producerId() == producerId && ps.currentTransactionStartOffset().isPresent()) {
+                        return e.getKey() + " since offset " + ps.currentTransactionStartOffset().getAsLong();
+                    }
+                }
+            }
+            return null;
+        }
+
+        private long millisUntil(long deadline) {
+            return Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
         }
 
         /**

@@ -1,8 +1,10 @@
 package io.wssink.internal.spool;
 
 import io.wssink.spool.RollPeriod;
+import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -42,6 +45,26 @@ class CycleFilesTest {
                 String name = files.fileFor(cycle).getFileName().toString();
                 assertEquals(cycle, files.cycleOf(name), name + " (seed " + seed + ")");
             }
+        }
+    }
+
+    /** Against a file Chronicle wrote itself, not only against {@link CycleFiles#fileFor}. */
+    @ParameterizedTest
+    @EnumSource(RollPeriod.class)
+    void theFileChronicleWritesReadsBackAsItsCycle(RollPeriod period) throws Exception {
+        try (SingleChronicleQueue queue = queue(period); ExcerptAppender appender = queue.createAppender()) {
+            try (DocumentContext dc = appender.writingDocument()) {
+                dc.wire().bytes().writeLong(1);
+            }
+            CycleFiles files = new CycleFiles(queue);
+            List<Path> written;
+            try (Stream<Path> list = Files.list(files.directory())) {
+                written = list.filter(f -> f.toString().endsWith(".cq4")).toList();
+            }
+            assertEquals(1, written.size(), written.toString());
+            assertEquals(queue.rollCycle().toCycle(appender.lastIndexAppended()),
+                    files.cycleOf(written.get(0).getFileName().toString()), written.get(0).toString());
+            assertEquals(written.get(0), files.fileFor(queue.lastCycle()));
         }
     }
 

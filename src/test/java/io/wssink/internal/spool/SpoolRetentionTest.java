@@ -148,12 +148,13 @@ class SpoolRetentionTest {
             long second = spool.append("after the gap");
             long third = spool.append("after the gap, too");
             assertTrue(cycleOf(second) >= cycleOf(first) + 2, "no gap: " + cycleOf(first) + ", " + cycleOf(second));
-            assertEquals(2, cycleFiles(dir).size());
+            int afterGap = cycleOf(third) == cycleOf(second) ? 1 : 2; // a second may have begun between the two
+            assertEquals(1 + afterGap, cycleFiles(dir).size());
             List<Event> all = Spools.readAll(reader);
             assertEquals(List.of(first, second, third), all.stream().map(Event::id).toList());
             reader.ack(second);
             assertEquals(1, reader.retain(), "the file before the gap goes");
-            assertEquals(1, cycleFiles(dir).size());
+            assertEquals(afterGap, cycleFiles(dir).size());
             reader.rewindCursorTo(second);
             assertEquals(List.of(third), Spools.readAll(reader).stream().map(Event::id).toList());
         }

@@ -1127,7 +1127,8 @@ public final class KafkaReceiverStore implements ReceiverStore {
                     if (d.state() == TransactionState.COMPLETE_COMMIT && !ownedBySession(s, d)) {
                         throw new StoreFailedException("after its commit the stream's transaction is at producer "
                                 + d.producerId() + " epoch " + d.producerEpoch() + ", not this connection's ("
-                                + s.producerId + " epoch " + s.producerEpoch + "): another receiver took it over", null);
+                                + s.producerId + " epoch " + s.producerEpoch + "): another receiver took it over",
+                                null);
                     }
                     if (d.state() != TransactionState.PREPARE_COMMIT && d.state() != TransactionState.COMPLETE_COMMIT) {
                         // not a state our own finished commit leaves: another owner's, or a coordinator that lost it

@@ -28,8 +28,8 @@ class CycleFilesTest {
     Path tmp;
 
     private SingleChronicleQueue queue(RollPeriod period) {
-        return SingleChronicleQueueBuilder.binary(tmp.resolve(period.name())).rollCycle(ChronicleSpool.rollCycle(period))
-                .build();
+        return SingleChronicleQueueBuilder.binary(tmp.resolve(period.name()))
+                .rollCycle(ChronicleSpool.rollCycle(period)).build();
     }
 
     @ParameterizedTest

@@ -143,8 +143,8 @@ class SpoolRetentionTest {
             long first = spool.append("before the gap");
             // the next cycle but one: the cycle between has no file
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY).current(System::currentTimeMillis, 0)
-                            >= cycleOf(first) + 2);
+                    .until(() -> ChronicleSpool.rollCycle(RollPeriod.TEST_SECONDLY)
+                            .current(System::currentTimeMillis, 0) >= cycleOf(first) + 2);
             long second = spool.append("after the gap");
             long third = spool.append("after the gap, too");
             assertTrue(cycleOf(second) >= cycleOf(first) + 2, "no gap: " + cycleOf(first) + ", " + cycleOf(second));

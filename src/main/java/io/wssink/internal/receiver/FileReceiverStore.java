@@ -148,69 +148,46 @@ public final class FileReceiverStore implements ReceiverStore {
         // writes the newest state again, below), nor read a state that one is still writing
         out = opener.open(this.output, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
-        FileLock l;
+        long committed;
+        Map<String, long[]> held;
         try {
-            l = out.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null; // held in this JVM
-        } catch (IOException | RuntimeException e) {
-            closeOnFailure();
-            throw e;
-        }
-        if (l == null) {
-            closeOnFailure();
-            throw new IOException("another receiver writes " + this.output + "; each needs its own output");
-        }
-        StateFile.State current;
-        try {
-            current = StateFile.read(stateFiles);
-            if (current == null && out.size() > 0) {
-                throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not"
-                        + " written by this receiver, or its state was lost, and starting would overwrite or duplicate"
-                        + " it. Move it away or choose another output; nothing was changed");
-            }
-        } catch (StateFile.DamagedException e) {
-            if (out.size() > 0) {
-                closeOnFailure();
-                throw e;
-            }
-            // what a power cut while the first start wrote its empty state leaves: nothing was taken, nothing acked
-            log.warn("{} and its .alt hold no whole state and {} is empty: nothing acknowledged depends on them,"
-                    + " starting afresh", state.getFileName(), this.output.getFileName());
-            current = null;
-        } catch (IOException | RuntimeException e) {
-            closeOnFailure();
-            throw e;
-        }
-        long committed = current == null ? 0 : current.outputLength();
-        Map<String, long[]> held = current == null ? Map.of() : current.streams();
-        try {
-            stateFile = StateFile.open(stateFiles, current, opener, this.fsync);
-        } catch (IOException | RuntimeException e) {
-            closeOnFailure();
-            throw e;
-        }
-        lock = l;
-        long size = out.size();
-        if (size < committed) {
-            closeOnFailure();
-            throw new IOException(this.output + " holds " + size + " bytes but " + state.getFileName() + " says "
-                    + committed + " were committed: acknowledged events are missing. Restore the file, or move both"
-                    + " away to start afresh; nothing was changed");
-        }
-        if (this.fsync) {
+            FileLock l;
             try {
-                // the entries of the output and of both state files, made now or by an earlier start: commits no
-                // longer rename, so nothing else forces the directory
-                forceDirectory(opener, this.output.getParent());
-            } catch (IOException e) {
-                closeOnFailure();
-                throw new IOException("cannot force the directory of " + this.output + " to disk (" + e.getMessage()
-                        + "); acks would not survive a power cut. Check the disk, then start again", e);
+                l = out.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null; // held in this JVM
             }
-        }
-        if (size > committed) {
-            out.truncate(committed); // written but never acked: the sink resends it
+            if (l == null) {
+                throw new IOException("another receiver writes " + this.output + "; each needs its own output");
+            }
+            StateFile.State current = readState(stateFiles);
+            committed = current == null ? 0 : current.outputLength();
+            held = current == null ? Map.of() : current.streams();
+            stateFile = StateFile.open(stateFiles, current, opener, this.fsync);
+            lock = l;
+            long size = out.size();
+            if (size < committed) {
+                throw new IOException(this.output + " holds " + size + " bytes but " + state.getFileName() + " says "
+                        + committed + " were committed: acknowledged events are missing. Restore the file, or move"
+                        + " both away to start afresh; nothing was changed");
+            }
+            if (this.fsync) {
+                try {
+                    // the entries of the output and of both state files, made now or by an earlier start: commits no
+                    // longer rename, so nothing else forces the directory
+                    forceDirectory(opener, this.output.getParent());
+                } catch (IOException e) {
+                    throw new IOException("cannot force the directory of " + this.output + " to disk ("
+                            + e.getMessage() + "); acks would not survive a power cut. Check the disk, then start"
+                            + " again", e);
+                }
+            }
+            if (size > committed) {
+                out.truncate(committed); // written but never acked: the sink resends it
+            }
+        } catch (IOException | RuntimeException e) {
+            closeOnFailure();
+            throw e;
         }
         writtenLength = committed;
         out.position(committed);
@@ -222,6 +199,30 @@ public final class FileReceiverStore implements ReceiverStore {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * The newest whole state in {@code stateFiles}, or null for a fresh start; refuses an output that has no state,
+     * or whose state files are damaged, since starting would overwrite, duplicate or cut acknowledged events.
+     */
+    private StateFile.State readState(Path[] stateFiles) throws IOException {
+        try {
+            StateFile.State current = StateFile.read(stateFiles);
+            if (current == null && out.size() > 0) {
+                throw new IOException(this.output + " exists but " + state.getFileName() + " does not: it was not"
+                        + " written by this receiver, or its state was lost, and starting would overwrite or duplicate"
+                        + " it. Move it away or choose another output; nothing was changed");
+            }
+            return current;
+        } catch (StateFile.DamagedException e) {
+            if (out.size() > 0) {
+                throw e;
+            }
+            // what a power cut while the first start wrote its empty state leaves: nothing was taken, nothing acked
+            log.warn("{} and its .alt hold no whole state and {} is empty: nothing acknowledged depends on them,"
+                    + " starting afresh", state.getFileName(), this.output.getFileName());
+            return null;
+        }
     }
 
     private static void forceDirectory(FileOpener opener, Path dir) throws IOException {

@@ -5,6 +5,7 @@ import io.wssink.internal.forward.Forwarder;
 import io.wssink.internal.forward.ForwarderStatus;
 import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolConfig;
+import io.wssink.internal.transport.ProxySettings;
 import io.wssink.internal.transport.TransportConfig;
 import io.wssink.protocol.InboundMessage;
 import io.wssink.protocol.Mode;
@@ -215,6 +216,12 @@ public final class WebSocketSink implements Sink {
          * auth) is never logged.
          */
         public Builder proxy(URI proxy) { transport.proxy(proxy); return this; }
+        /**
+         * As {@link #proxy(URI)}, from text as an operator writes it ({@code http://[user:password@]host[:port]} or
+         * {@code host:port}); a text that is no URL is refused with a message that does not hold it (it may hold a
+         * password), where {@link URI#create}'s would.
+         */
+        public Builder proxy(String proxy) { return proxy(ProxySettings.parse(proxy, "the proxy URL")); }
         /** Hosts reached directly despite the proxy, in NO_PROXY's syntax. */
         public Builder noProxy(String hosts) { transport.noProxy(hosts); return this; }
         /** Take the proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; off by default (the library reads no environment). */

@@ -8,7 +8,6 @@ import io.wssink.spool.Durability;
 import io.wssink.spool.FullPolicy;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +51,11 @@ final class SinkOptions {
 
     @Option(names = "--proxy", description = "HTTP CONNECT proxy, http://[user:password@]host[:port] (user info is"
             + " never logged; prefer --proxy-from-env for credentials: argv is visible to other users).")
-    URI proxy;
+    String proxy; // a String, not a URI: picocli's own conversion echoes a value it cannot parse, password and all
+
+    @Option(names = "--no-proxy", description = "Hosts reached directly despite --proxy, in NO_PROXY's syntax:"
+            + " host or domain suffixes, comma-separated, * for all.")
+    String noProxy;
 
     @Option(names = "--proxy-from-env", description = "Take the proxy from HTTPS_PROXY (wss://), HTTP_PROXY (ws://)"
             + " and NO_PROXY. Off by default.")
@@ -139,6 +142,9 @@ final class SinkOptions {
         b.proxyFromEnvironment(proxyFromEnv);
         if ((clientCert == null) != (clientKey == null)) {
             throw new IllegalArgumentException("--client-cert and --client-key go together: give both");
+        }
+        if (noProxy != null) {
+            b.noProxy(noProxy);
         }
         if (clientCert != null) {
             b.clientCertificate(clientCert, clientKey);

@@ -11,7 +11,6 @@ import io.wssink.spool.EventIds;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.SpoolFullException;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,7 +183,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
             throw new IllegalArgumentException("<clientCertificate> and <clientKey> go together: give both");
         }
         if (clientCertificate != null) b.clientCertificate(Path.of(clientCertificate), Path.of(clientKey));
-        if (proxy != null) b.proxy(URI.create(proxy));
+        if (proxy != null) b.proxy(proxy);
         if (noProxy != null) b.noProxy(noProxy);
         b.proxyFromEnvironment(proxyFromEnvironment);
         return b;

@@ -9,6 +9,7 @@ import picocli.CommandLine.ParseResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +185,30 @@ class ConfigurationTest {
             assertEquals(ExitCodes.USAGE, code);
             assertTrue(err.text().contains("--header takes NAME=VALUE"), err.text());
             assertFalse(err.text().contains("s3cret"), err.text());
+        }
+    }
+
+    /**
+     * A proxy URL that does not parse (an unencoded space, '%' or '"' in the password) was echoed whole by picocli's
+     * URI conversion, password and all, from the option and from WSSINK_PROXY alike.
+     */
+    @Test
+    void aProxyUrlThatDoesNotParseIsRefusedWithoutEchoingIt() {
+        String bad = "http://al1ce:pa%ss w0rd@proxy:3128";
+        for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("WSSINK_PROXY", bad))) {
+            List<String> args = new ArrayList<>(List.of("send", "--url", "ws://127.0.0.1:1/", "--spool",
+                    tmp.resolve("s").toString()));
+            if (env.isEmpty()) {
+                args.addAll(List.of("--proxy", bad));
+            }
+            try (CapturedStderr err = new CapturedStderr()) {
+                int code = Main.run(env, args.toArray(String[]::new));
+                assertEquals(ExitCodes.USAGE, code, err.text());
+                String text = err.text().trim();
+                assertTrue(text.startsWith("wssink: the proxy URL is not a URL"), text);
+                assertFalse(text.contains("pa%ss") || text.contains("w0rd") || text.contains("al1ce"), text);
+                assertEquals(1, text.lines().count(), text);
+            }
         }
     }
 }

@@ -56,6 +56,16 @@ class SinkOptionsTest {
     }
 
     @Test
+    void noProxyNamesHostsReachedDirectlyDespiteTheProxy() throws Exception {
+        // the proxy is port 1 on loopback, which refuses: only a direct connection delivers
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out")).build());
+             WebSocketSink sink = parse("--url", receiver.url(), "--spool", tmp.resolve("spool").toString(),
+                     "--proxy", "http://127.0.0.1:1", "--no-proxy", "localhost,127.0.0.1").builder().build()) {
+            sink.acked(sink.write("direct")).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void clientCertAndKeyPresentACertificateToAReceiverThatRequiresOne() throws Exception {
         TestCertificates certs = new TestCertificates();
         TestCertificates.Server server = certs.server("127.0.0.1");

@@ -60,11 +60,24 @@ public final class ProxySettings {
         if (v == null) {
             return null;
         }
+        return parse(v, lowerName.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * A proxy URL as an operator writes it: {@code http://[user:password@]host[:port]}, or a bare {@code host:port}
+     * (taken as http). {@code what} names where it came from (an option, a variable, a setting).
+     *
+     * @throws IllegalArgumentException that says what is wrong without the text: it may hold a password, and a
+     *         message reaches terminals and logs
+     */
+    public static URI parse(String text, String what) {
+        String t = text.strip();
         try {
-            return check(new URI(v.contains("://") ? v : "http://" + v), lowerName.toUpperCase(Locale.ROOT));
+            return check(new URI(t.contains("://") ? t : "http://" + t), what);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(lowerName.toUpperCase(Locale.ROOT) + " is not a URL (" + e.getReason()
-                    + "); expected http://[user:password@]host:port");
+            throw new IllegalArgumentException(what + " is not a URL (" + e.getReason() + " at index " + e.getIndex()
+                    + "; the text is not shown, it may hold a password): expected http://[user:password@]host:port,"
+                    + " with the user and password percent-encoded");
         }
     }
 
@@ -134,7 +147,15 @@ public final class ProxySettings {
         int colon = info.indexOf(':');
         String user = colon < 0 ? info : info.substring(0, colon);
         String password = colon < 0 ? "" : info.substring(colon + 1);
-        return new String[] {URLDecoder.decode(user, StandardCharsets.UTF_8), URLDecoder.decode(password, StandardCharsets.UTF_8)};
+        return new String[] {percentDecoded(user), percentDecoded(password)};
+    }
+
+    /**
+     * RFC 3986 percent-decoding. URLDecoder decodes forms, where '+' stands for a space: a password holding a '+',
+     * which user info may hold as it is, reached the proxy with a space in its place (407).
+     */
+    private static String percentDecoded(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** A proxy fit for logs: host and port, never the user info. */

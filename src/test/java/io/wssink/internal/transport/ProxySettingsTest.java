@@ -61,6 +61,23 @@ class ProxySettingsTest {
     }
 
     @Test
+    void aPlusInTheUserInfoIsAPlusNotASpace() {
+        // URLDecoder decodes forms, where '+' is a space: a password with a '+' got 407 from the proxy
+        assertArrayEquals(new String[] {"a+b", "p+w d"}, ProxySettings.credentials(URI.create("http://a+b:p+w%20d@p:1")));
+    }
+
+    @Test
+    void aProxyAsWrittenParsesAndOneThatDoesNotIsRefusedWithoutItsText() {
+        assertEquals("http://p:3128", ProxySettings.show(ProxySettings.parse(" p:3128 ", "--proxy")));
+        assertEquals("u", ProxySettings.credentials(ProxySettings.parse("http://u:s@p:3128", "--proxy"))[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProxySettings.parse("http://u:se cret@p:3128", "--proxy"));
+        assertTrue(e.getMessage().startsWith("--proxy is not a URL (Illegal character"), e.getMessage());
+        assertFalse(e.getMessage().contains("cret"), e.getMessage());
+        assertNull(e.getCause(), "a cause would carry the text");
+    }
+
+    @Test
     void onlyHttpProxiesAreTakenAndTheErrorHidesTheUserInfo() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ProxySettings.of(URI.create("socks5://u:secret@p:1080"), null));

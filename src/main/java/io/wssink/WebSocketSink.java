@@ -252,6 +252,18 @@ public final class WebSocketSink implements Sink {
         public Builder eventLoopGroup(EventLoopGroup group) { eventLoopGroup = Objects.requireNonNull(group); return this; }
         public Builder durability(Durability d) { spool.durability(d); return this; }
         public Builder maxSpoolBytes(long n) { spool.maxSpoolBytes(n); return this; }
+        /**
+         * Free space the spool leaves on its file system: below it the spool counts as full (4 blocks, 64 MiB, by
+         * default). Chronicle maps its files, and a write into a mapped block the disk cannot back kills the JVM
+         * with SIGBUS; raise it where other writers share the disk (docs/SPOOL.md, "Bounded size and full disks").
+         */
+        public Builder minFreeDiskBytes(long n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("minFreeDiskBytes must be 0 or more, not " + n);
+            }
+            spool.minFreeDiskBytes(n);
+            return this;
+        }
         public Builder fullPolicy(FullPolicy p) { spool.fullPolicy(p); return this; }
         public Builder blockTimeout(Duration d) { spool.blockTimeout(d); return this; }
         public Builder maxEventBytes(int n) { spool.maxEventBytes(n); return this; }

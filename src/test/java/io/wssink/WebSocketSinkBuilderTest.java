@@ -4,6 +4,7 @@ import io.wssink.internal.spool.Spool;
 import io.wssink.internal.spool.SpoolConfig;
 import io.wssink.spool.FullPolicy;
 import io.wssink.spool.RollPeriod;
+import io.wssink.spool.SpoolFullException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,20 @@ class WebSocketSinkBuilderTest {
                 .maxSpoolBytes(8 << 20).rollPeriod(RollPeriod.DAILY).createIfMissing(false).build())) {
             assertEquals(1, spool.stats().backlogEvents(), "the sink wrote into the directory it was given");
         }
+    }
+
+    @Test
+    void theFreeDiskFloorIsASettingOfTheSinkAndANegativeOneIsRefused() {
+        // a floor above any disk's free space: the spool is full at once, with the disk named
+        try (WebSocketSink sink = WebSocketSink.builder().url("ws://127.0.0.1:1/").spool(tmp.resolve("spool"))
+                .fullPolicy(FullPolicy.FAIL).minFreeDiskBytes(Long.MAX_VALUE / 4).build()) {
+            SpoolFullException e = assertThrows(SpoolFullException.class, () -> sink.write(new byte[100]));
+            assertTrue(e.getMessage().contains("bytes free, below the floor of " + Long.MAX_VALUE / 4),
+                    e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WebSocketSink.builder().minFreeDiskBytes(-1));
+        assertEquals("minFreeDiskBytes must be 0 or more, not -1", e.getMessage());
     }
 
     @Test

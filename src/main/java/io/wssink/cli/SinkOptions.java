@@ -65,11 +65,15 @@ final class SinkOptions {
     boolean insecure;
 
     @Option(names = "--durability", defaultValue = "process",
-            description = "process, sync-each or sync-interval:<n>ms (default: ${DEFAULT-VALUE}).")
+            description = "process, sync-each or sync-interval:<interval> (200ms, 5s or PT5S; default: ${DEFAULT-VALUE}).")
     String durability;
 
     @Option(names = "--max-spool-bytes", description = "Bound of the spool on disk (default: 1 GiB).")
     Long maxSpoolBytes;
+
+    @Option(names = "--min-free-disk-bytes", description = "Free space the spool leaves on its file system; below it"
+            + " the spool counts as full (default: 4 blocks, 64 MiB). Raise it where other writers share the disk.")
+    Long minFreeDiskBytes;
 
     @Option(names = "--full-policy", description = "block, drop_newest, drop_oldest or fail, when the spool is full.")
     String fullPolicy;
@@ -139,18 +143,21 @@ final class SinkOptions {
         if (proxy != null) {
             b.proxy(proxy);
         }
+        if (noProxy != null) {
+            b.noProxy(noProxy);
+        }
         b.proxyFromEnvironment(proxyFromEnv);
         if ((clientCert == null) != (clientKey == null)) {
             throw new IllegalArgumentException("--client-cert and --client-key go together: give both");
-        }
-        if (noProxy != null) {
-            b.noProxy(noProxy);
         }
         if (clientCert != null) {
             b.clientCertificate(clientCert, clientKey);
         }
         if (maxSpoolBytes != null) {
             b.maxSpoolBytes(maxSpoolBytes);
+        }
+        if (minFreeDiskBytes != null) {
+            b.minFreeDiskBytes(minFreeDiskBytes);
         }
         if (fullPolicy != null) {
             b.fullPolicy(Enums.parse(FullPolicy.class, fullPolicy, "--full-policy"));

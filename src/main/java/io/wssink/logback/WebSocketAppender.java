@@ -57,6 +57,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     private String durability;
     private String fullPolicy;
     private long maxSpoolBytes;
+    private long minFreeDiskBytes = -1;
     private long blockSize;
     private int maxEventBytes;
     private String blockTimeout;
@@ -88,11 +89,13 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     public void setEncoder(Encoder<ILoggingEvent> encoder) { this.encoder = encoder; }
     /** auto, ack or raw. */
     public void setMode(String mode) { this.mode = mode; }
-    /** process, sync-each or sync-interval:&lt;n&gt;ms. */
+    /** process, sync-each or sync-interval:&lt;interval&gt; (200ms, 5s or PT5S). */
     public void setDurability(String durability) { this.durability = durability; }
     /** block, drop_newest or fail: what a full spool does to {@code append}. */
     public void setFullPolicy(String fullPolicy) { this.fullPolicy = fullPolicy; }
     public void setMaxSpoolBytes(long maxSpoolBytes) { this.maxSpoolBytes = maxSpoolBytes; }
+    /** Free space the spool leaves on its file system (4 blocks by default); see docs/SPOOL.md. */
+    public void setMinFreeDiskBytes(long minFreeDiskBytes) { this.minFreeDiskBytes = minFreeDiskBytes; }
     /** Chronicle's block (16 MiB; at least 1 MiB, a power of two): spool files grow by this much. */
     public void setBlockSize(long blockSize) { this.blockSize = blockSize; }
     /** Larger encoded events are not spooled (reported to the status manager); 1 MiB by default. */
@@ -165,6 +168,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         if (durability != null) b.durability(Durability.parse(durability.trim()));
         if (fullPolicy != null) b.fullPolicy(FullPolicy.valueOf(fullPolicy.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
         if (maxSpoolBytes > 0) b.maxSpoolBytes(maxSpoolBytes);
+        if (minFreeDiskBytes >= 0) b.minFreeDiskBytes(minFreeDiskBytes);
         if (blockSize > 0) b.blockSize(blockSize);
         if (maxEventBytes > 0) b.maxEventBytes(maxEventBytes);
         if (blockTimeout != null) b.blockTimeout(duration(blockTimeout));

@@ -1,6 +1,7 @@
 package io.wssink.spool;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -38,7 +39,12 @@ public final class Durability {
         return new Durability(Mode.SYNC_INTERVAL, interval);
     }
 
-    /** Parses {@code process}, {@code sync-each} or {@code sync-interval:<ISO-8601 duration or millis>ms}. */
+    /**
+     * Parses {@code process}, {@code sync-each} or {@code sync-interval:} and an interval: {@code 200ms}, {@code 5s} or
+     * ISO-8601 ({@code PT5S}).
+     *
+     * @throws IllegalArgumentException for anything else, naming the choices
+     */
     public static Durability parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("process")) {
@@ -48,11 +54,23 @@ public final class Durability {
             return SYNC_EACH;
         }
         if (t.startsWith("sync-interval:")) {
-            String d = t.substring("sync-interval:".length());
-            return syncInterval(d.endsWith("ms") ? Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)))
-                    : Duration.parse(d.toUpperCase(Locale.ROOT)));
+            String d = t.substring("sync-interval:".length()).strip();
+            try {
+                return syncInterval(d.endsWith("ms") ? Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)))
+                        : d.endsWith("s") && !d.startsWith("p")
+                        ? Duration.ofSeconds(Long.parseLong(d.substring(0, d.length() - 1)))
+                        : Duration.parse(d.toUpperCase(Locale.ROOT)));
+            } catch (NumberFormatException | DateTimeParseException e) {
+                // DateTimeParseException is no IllegalArgumentException: the CLI took it for a failure (exit 1)
+                throw notADurability(text);
+            }
         }
-        throw new IllegalArgumentException("durability must be process, sync-each or sync-interval:<n>ms, not: " + text);
+        throw notADurability(text);
+    }
+
+    private static IllegalArgumentException notADurability(String text) {
+        return new IllegalArgumentException("durability must be process, sync-each or sync-interval:<interval> (200ms,"
+                + " 5s or PT5S), not: " + text);
     }
 
     public Mode mode() {

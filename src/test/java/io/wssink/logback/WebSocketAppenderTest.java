@@ -152,4 +152,33 @@ class WebSocketAppenderTest {
         assertTrue(context.getStatusManager().getCopyOfStatusList().stream()
                 .anyMatch(s -> s.getLevel() == Status.ERROR && s.getMessage().contains("no encoder")));
     }
+
+    /** URI.create's message held the whole text, and the status carried that exception: password and all. */
+    @Test
+    void aProxyThatDoesNotParseIsReportedWithoutItsTextAndTheFreeDiskFloorIsASetting() {
+        WebSocketAppender a = appender("ws://127.0.0.1:1/", tmp.resolve("spool"));
+        a.setProxy("http://user:se cret@proxy:3128");
+        a.start();
+        assertFalse(a.isStarted());
+        List<Status> statuses = context.getStatusManager().getCopyOfStatusList();
+        assertTrue(statuses.stream().anyMatch(st -> st.getLevel() == Status.ERROR
+                && st.getMessage().contains("the proxy URL is not a URL")), statuses::toString);
+        for (Status st : statuses) {
+            for (Throwable t = st.getThrowable(); t != null; t = t.getCause()) {
+                assertFalse(String.valueOf(t.getMessage()).contains("cret"), t.toString());
+            }
+            assertFalse(st.getMessage().contains("cret"), st.getMessage());
+        }
+
+        WebSocketAppender floor = appender("ws://127.0.0.1:1/", tmp.resolve("spool-2"));
+        floor.setMinFreeDiskBytes(Long.MAX_VALUE / 4); // above any disk's free space: nothing is spooled
+        floor.setFullPolicy("fail");
+        floor.start();
+        assertTrue(floor.isStarted(), () -> context.getStatusManager().getCopyOfStatusList().toString());
+        floor.doAppend(event("app", "no room"));
+        floor.stop();
+        assertTrue(context.getStatusManager().getCopyOfStatusList().stream()
+                .anyMatch(st -> st.getMessage().contains("below the floor of " + Long.MAX_VALUE / 4)),
+                () -> context.getStatusManager().getCopyOfStatusList().toString());
+    }
 }

@@ -28,7 +28,10 @@ import java.util.Set;
  *       into the output;</li>
  *   <li>401 without a valid {@code Authorization: Bearer <token>}, when tokens are required;</li>
  *   <li>400 when the request offers wssink.v1 without a {@code Wssink-Stream} UUID;</li>
- *   <li>403 when the token may not write that stream (or, for raw mode, any stream: see {@link TokenFile}).</li>
+ *   <li>403 when the token may not write that stream (or, for raw mode, any stream: see {@link TokenFile});</li>
+ *   <li>400 to a request that does not offer wssink.v1 when the store takes no raw mode
+ *       ({@link ReceiverStore#refusesRaw()}): refused here, the sink keeps its events, where a raw-mode sink counts
+ *       every event written before a later close as delivered.</li>
  * </ul>
  * Then it records the stream id on the channel for {@link ReceiverHandler} and removes itself (or, when the sink
  * offers gap notices, leaves a {@link GapNoticeReply} in its place to answer the offer).
@@ -41,11 +44,14 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
     private final TokenFile tokens;
     private final Set<String> allowedOrigins;
     private final boolean speaksWssink;
+    /** Why the store takes no raw mode, or null when it does. */
+    private final String refusesRaw;
 
-    HandshakeGate(TokenFile tokens, Set<String> allowedOrigins, boolean speaksWssink) {
+    HandshakeGate(TokenFile tokens, Set<String> allowedOrigins, boolean speaksWssink, String refusesRaw) {
         this.tokens = tokens;
         this.allowedOrigins = allowedOrigins;
         this.speaksWssink = speaksWssink;
+        this.refusesRaw = refusesRaw;
     }
 
     @Override
@@ -67,6 +73,9 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         } else if (tokens != null && grant == null) {
             status = HttpResponseStatus.UNAUTHORIZED;
             refusal = "a valid Authorization: Bearer <token> header is required";
+        } else if (!offersWssink && refusesRaw != null) {
+            status = HttpResponseStatus.BAD_REQUEST;
+            refusal = refusesRaw;
         } else if (offersWssink && stream == null) {
             status = HttpResponseStatus.BAD_REQUEST;
             refusal = "wssink.v1 needs a Wssink-Stream header holding a UUID";

@@ -100,6 +100,8 @@ import java.util.function.Supplier;
  */
 public final class KafkaReceiverStore implements ReceiverStore {
     private static final Logger log = LoggerFactory.getLogger(KafkaReceiverStore.class);
+    private static final String RAW_REFUSED = "raw mode has no ids, and the Kafka receiver needs them to store each"
+            + " event once: connect with a wssink sink in mode auto or ack (it offers wssink.v1)";
 
     /** The Kafka version the tests run against (client and broker); the CLI's help and README name it. */
     public static final String TESTED_KAFKA_VERSION = "4.4.0";
@@ -812,7 +814,12 @@ public final class KafkaReceiverStore implements ReceiverStore {
 
     @Override
     public String acceptRaw(long epoch, ByteBuf payload) {
-        return "raw mode has no ids, and the Kafka receiver needs them to store each event once: use a wssink sink";
+        return RAW_REFUSED; // not reached: the handshake is refused first (refusesRaw)
+    }
+
+    @Override
+    public String refusesRaw() {
+        return RAW_REFUSED;
     }
 
     // ---------------------------------------------------------------- committing

@@ -16,7 +16,8 @@ public enum OutputFormat {
     /**
      * One line per event, the payload untouched. An event holding a line break (LF or CR: Java's line readers split
      * at either) would read back as two lines, so such an event is refused: the connection closes with 1007 and the
-     * sink keeps the event. Use {@link #JSONL} or {@link #BINARY} when events may hold line breaks.
+     * sink keeps the event (in wssink.v1; a raw-mode sink counted it delivered once written: it is lost). Use
+     * {@link #JSONL} or {@link #BINARY} when events may hold line breaks.
      */
     LINES,
     /**

@@ -289,8 +289,14 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (refused != null) {
-            log.warn("{} from {}: refused a frame ({}); closing with 1007, the sink keeps its events",
-                    ackMode ? "stream " + stream.id() : "raw mode", ctx.channel().remoteAddress(), refused);
+            if (ackMode) {
+                log.warn("stream {} from {}: refused a frame ({}); closing with 1007, the sink keeps its events",
+                        stream.id(), ctx.channel().remoteAddress(), refused);
+            } else {
+                log.warn("raw mode from {}: refused an event ({}); closing with 1007. Raw mode has no acks: the sink"
+                        + " counted it delivered once written, so it is lost, with whatever followed it on this"
+                        + " connection", ctx.channel().remoteAddress(), refused);
+            }
             close(ctx, WebSocketCloseStatus.INVALID_PAYLOAD_DATA, refused);
             return;
         }

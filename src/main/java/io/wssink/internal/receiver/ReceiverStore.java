@@ -118,6 +118,18 @@ public interface ReceiverStore extends AutoCloseable {
      */
     String acceptRaw(long epoch, ByteBuf payload) throws IOException;
 
+    /**
+     * Whether this store takes raw mode at all; if not, why not, for the refusal of a handshake that does not offer
+     * wssink.v1. A raw-mode sink counts an event delivered once written to the socket, so refusing its frames after
+     * the handshake (a close with 1007) loses every event written before the close, at each reconnect; a refused
+     * handshake loses nothing: the sink keeps its events and retries.
+     *
+     * @return null when raw mode is taken
+     */
+    default String refusesRaw() {
+        return null;
+    }
+
     /** Completes once everything accepted so far is durable; fails if a write or the commit failed. */
     CompletableFuture<Void> commit();
 

@@ -146,7 +146,8 @@ public final class ReferenceReceiver implements AutoCloseable {
                         if (console != null) {
                             p.addLast(console.newHttpHandler());
                         }
-                        p.addLast(new HandshakeGate(tokens, config.allowedOrigins(), config.speaksWssink()));
+                        p.addLast(new HandshakeGate(tokens, config.allowedOrigins(), config.speaksWssink(),
+                                store.refusesRaw()));
                         if (config.compression()) {
                             p.addLast(new WebSocketServerCompressionHandler(config.maxMessageBytes()));
                         }

@@ -2,9 +2,11 @@ package io.wssink.internal.receiver;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.wssink.SinkStatus;
 import io.wssink.WebSocketSink;
 import io.wssink.cli.Main;
 import io.wssink.internal.receiver.KafkaReceiverStore.Guarantee;
+import io.wssink.protocol.Mode;
 import io.wssink.protocol.WireFormat;
 import io.wssink.testing.ChildJvm;
 import io.wssink.testing.KafkaBroker;
@@ -609,6 +611,36 @@ class KafkaReceiverIT {
         // an idle at-least-once stream waited for the 100 ms interval (KafkaReceiverBenchmark's ack latency p50)
         sink.acked(w.last()).get(60, TimeUnit.SECONDS);
         assertEachOnceInOrder(topic, List.of(w), false);
+    }
+
+    /**
+     * Raw mode has no ids, so the Kafka receiver cannot store its events once. It used to refuse raw frames after the
+     * handshake (1007), and a raw-mode sink counts an event delivered once written: every event written before the
+     * close was lost, at every reconnect. Now the handshake is refused, and the sink keeps every event.
+     */
+    @Test
+    void aRawModeSinkIsRefusedAtTheHandshakeAndKeepsEveryEvent() throws Exception {
+        String topic = "raw-refused";
+        broker.createTopic(topic, 1);
+        ReferenceReceiver receiver = receiver(topic, Guarantee.EXACTLY_ONCE);
+        try (RawWebSocket plain = RawWebSocket.handshake(receiver.port())) {
+            assertEquals(400, plain.status(), "a handshake that does not offer wssink.v1");
+            String body = plain.body();
+            assertTrue(body.contains("connect with a wssink sink"), body);
+        }
+        WebSocketSink raw = closing(WebSocketSink.builder().spool(tmp.resolve("spool-raw")).url(receiver.url())
+                .mode(Mode.RAW).backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .drainTimeout(Duration.ofMillis(100)).build());
+        for (int i = 0; i < 100; i++) {
+            raw.write("raw-" + i);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> raw.status().failedAttempts() >= 3);
+        SinkStatus status = raw.status();
+        assertEquals(0, status.connections(), status.toString());
+        assertTrue(status.lastError() != null && status.lastError().contains("400"), status.toString());
+        assertEquals(0, raw.ackedEvents(), "nothing counted delivered");
+        assertEquals(100, status.spool().backlogEvents(), "every event still spooled");
+        assertTrue(readAll(topic, "read_uncommitted").isEmpty(), "nothing reached the topic");
     }
 
     // ------------------------------------------------------------------------------------------------- helpers

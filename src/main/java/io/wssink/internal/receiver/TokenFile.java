@@ -43,6 +43,9 @@ final class TokenFile {
     private record Entry(byte[] token, Grant grant) {
     }
 
+    /** The version of a token file that is not there. */
+    private static final Object GONE = new Object();
+
     private final Path file;
     // guarded by this
     private List<Entry> entries;
@@ -77,6 +80,13 @@ final class TokenFile {
         return List.of(a.lastModifiedTime(), a.size(), a.fileKey() == null ? "" : a.fileKey());
     }
 
+    /** A file that holds no token, or is gone: read again, it revokes every token (see {@link #current()}). */
+    private static final class NoTokenException extends IOException {
+        NoTokenException(String message) {
+            super(message);
+        }
+    }
+
     private static List<Entry> parse(Path file) throws IOException {
         List<Entry> entries = new ArrayList<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -102,25 +112,46 @@ final class TokenFile {
             entries.add(new Entry(words[0].getBytes(StandardCharsets.UTF_8), new Grant(streams)));
         }
         if (entries.isEmpty()) {
-            throw new IOException(file + " holds no token: every handshake would get 401; add a line per token");
+            throw new NoTokenException(file + " holds no token: every handshake would get 401; add a line per token");
         }
         return List.copyOf(entries);
     }
 
-    /** Re-reads the file if it changed since it was read; keeps the old tokens if it cannot. */
+    /**
+     * Re-reads the file if it changed since it was read. A file emptied of tokens, or removed, is how an operator
+     * revokes them all: from then on no token is taken (every handshake gets 401, and sinks keep their events and
+     * retry) until the file holds one again. Until session 12 the tokens from before stayed valid, so emptying the
+     * file revoked nothing. A file that cannot be parsed (a line that is neither a token nor a token and its streams)
+     * is a mistake in an edit instead: the tokens from before stay, and an error says which line, once per change.
+     */
     private synchronized List<Entry> current() {
-        if (file != null) {
-            try {
-                Object now = version(file);
-                if (!now.equals(version)) {
-                    version = now;
-                    entries = parse(file);
-                    log.info("re-read the token file {}: {} tokens", file, entries.size());
-                }
-            } catch (IOException e) {
-                log.warn("cannot re-read the token file ({}); keeping its {} tokens from before", e.getMessage(),
-                        entries.size());
-            }
+        if (file == null) {
+            return entries;
+        }
+        Object now;
+        try {
+            now = Files.exists(file) ? version(file) : GONE;
+        } catch (IOException e) {
+            now = GONE; // removed between the check and the read
+        }
+        if (now.equals(version)) {
+            return entries;
+        }
+        version = now;
+        if (now == GONE) {
+            entries = List.of();
+            log.warn("the token file {} is gone: no token is taken until it is back", file);
+            return entries;
+        }
+        try {
+            entries = parse(file);
+            log.info("re-read the token file {}: {} tokens", file, entries.size());
+        } catch (NoTokenException e) {
+            entries = List.of();
+            log.warn("{}: no token is taken until it holds one", e.getMessage());
+        } catch (IOException e) {
+            log.error("cannot re-read the token file ({}); keeping its {} tokens from before until it is fixed",
+                    e.getMessage(), entries.size());
         }
         return entries;
     }

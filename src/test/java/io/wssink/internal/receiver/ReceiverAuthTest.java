@@ -66,7 +66,26 @@ class ReceiverAuthTest {
 
             Files.writeString(tokens, "# nothing\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(10)));
-            assertEquals(101, status(receiver, B, "Bearer host-b"), "an unusable file keeps the tokens before it");
+            assertEquals(401, status(receiver, B, "Bearer host-b"), "a file emptied of tokens revokes them all");
+        }
+    }
+
+    @Test
+    void aTokenFileThatCannotBeParsedKeepsItsTokensAndARemovedOneRevokesThemAll() throws Exception {
+        Path tokens = Files.writeString(tmp.resolve("tokens"), "host-b " + B + "\n");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(tmp.resolve("out.txt"))
+                .tokenFile(tokens).build())) {
+            assertEquals(101, status(receiver, B, "Bearer host-b"));
+
+            Files.writeString(tokens, "host-b not-a-stream\n");
+            Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5)));
+            assertEquals(101, status(receiver, B, "Bearer host-b"), "an edit gone wrong keeps the tokens before it");
+
+            Files.delete(tokens);
+            assertEquals(401, status(receiver, B, "Bearer host-b"), "a removed file revokes every token");
+
+            Files.writeString(tokens, "host-b " + B + "\n");
+            assertEquals(101, status(receiver, B, "Bearer host-b"), "the file back, its token is taken again");
         }
     }
 

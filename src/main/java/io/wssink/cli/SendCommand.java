@@ -13,6 +13,10 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = "Reads events from stdin (a line each; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Each message from the receiver goes to stdout, one per line, as it arrives: text as is, binary (and text holding a line break or starting with base64:) as base64: and the bytes in base64. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
+        description = "Reads events from stdin (a line each, as text, or as a binary event of its bytes if it is not UTF-8; with --binary, a 4-byte big-endian length then the bytes), spools each, and forwards them. Each message from the receiver goes to stdout, one per line, as it arrives: text as is, binary (and text holding a line break or starting with base64:) as base64: and the bytes in base64. Without --follow, exits once stdin ended and every event is acknowledged (delivered, in raw mode). SIGINT/SIGTERM drain and exit 130; the spool keeps the rest: run again with </dev/null to deliver it. A line or record longer than --max-event-bytes, or stdin ending inside a record, stops reading: what came before is delivered, then exit 1.",
         footer = ExitCodes.HELP)
 final class SendCommand implements Callable<Integer> {
     @Mixin
@@ -126,6 +130,9 @@ final class SendCommand implements Callable<Integer> {
      * @return null at the end of stdin, or why the input is refused
      */
     private static String readLines(WebSocketSink sink, int maxEventBytes) throws IOException {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        boolean[] toldOfBytes = {false};
         InputStream in = new BufferedInputStream(System.in, 1 << 16);
         byte[] line = new byte[Math.min(maxEventBytes + 1, 1 << 16)];
         int length = 0;
@@ -139,7 +146,7 @@ final class SendCommand implements Callable<Integer> {
             }
             afterCr = c == '\r';
             if (c == '\n' || c == '\r') {
-                sink.write(new String(line, 0, length, StandardCharsets.UTF_8));
+                spoolLine(sink, line, length, number, utf8, toldOfBytes);
                 length = 0;
                 number++;
                 continue;
@@ -154,9 +161,31 @@ final class SendCommand implements Callable<Integer> {
             line[length++] = (byte) c;
         }
         if (length > 0) {
-            sink.write(new String(line, 0, length, StandardCharsets.UTF_8)); // a last line without a line break
+            spoolLine(sink, line, length, number, utf8, toldOfBytes); // a last line without a line break
         }
         return null;
+    }
+
+    /**
+     * Spools a line as a text event when it is UTF-8, else as a binary event of its exact bytes (said once on
+     * stderr). Decoded anyway, each bad byte became U+FFFD: the event changed, and, three bytes for one, could
+     * outgrow --max-event-bytes, which ended send with exit 2 before it waited for the events before it.
+     */
+    private static void spoolLine(WebSocketSink sink, byte[] line, int length, long number, CharsetDecoder utf8,
+                                  boolean[] toldOfBytes) {
+        String text;
+        try {
+            text = utf8.decode(ByteBuffer.wrap(line, 0, length)).toString();
+        } catch (CharacterCodingException notUtf8) {
+            if (!toldOfBytes[0]) {
+                toldOfBytes[0] = true;
+                System.err.println("wssink: line " + number + " of stdin is not UTF-8: sent as a binary event, byte"
+                        + " for byte (as is any later such line)");
+            }
+            sink.write(Arrays.copyOf(line, length));
+            return;
+        }
+        sink.write(text);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.wssink.cli;
 
 import io.wssink.WebSocketSink;
+import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.Output;
@@ -11,12 +12,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +49,36 @@ class ReceiverCliIT {
             assertOneLine(r, 1, "line 4 of stdin is longer than the largest event, 1024 bytes");
         }
         assertEquals(List.of("a", "b", "c"), Output.lines(out));
+    }
+
+    /**
+     * A line that is not UTF-8 went as text with U+FFFD (three bytes) for each bad byte: the event changed, and 400
+     * bad bytes made 1,200, past --max-event-bytes 1024, which ended send with exit 2 before it waited for the lines
+     * before. Now it goes as a binary event of its exact bytes.
+     */
+    @Test
+    void sendSpoolsALineThatIsNotUtf8AsItsExactBytes() throws Exception {
+        Path out = tmp.resolve("out.jsonl");
+        byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};
+        byte[] bad = new byte[400];
+        Arrays.fill(bad, (byte) 0xff);
+        ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+        stdin.writeBytes("before\n".getBytes(StandardCharsets.UTF_8));
+        stdin.writeBytes(latin1);
+        stdin.write('\n');
+        stdin.writeBytes(bad);
+        stdin.write('\n');
+        stdin.writeBytes("after \u00e9\n".getBytes(StandardCharsets.UTF_8));
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out)
+                .format(OutputFormat.JSONL).build())) {
+            Jar.Result r = Jar.run(stdin.toByteArray(), 120, "send", "--url", receiver.url(), "--spool",
+                    tmp.resolve("spool").toString(), "--max-event-bytes", "1024");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.err().contains("line 2 of stdin is not UTF-8: sent as a binary event"), r.err());
+        }
+        Base64.Encoder b64 = Base64.getEncoder();
+        assertEquals(List.of("\"before\"", "{\"base64\":\"" + b64.encodeToString(latin1) + "\"}",
+                "{\"base64\":\"" + b64.encodeToString(bad) + "\"}", "\"after \u00e9\""), Output.lines(out));
     }
 
     @Test

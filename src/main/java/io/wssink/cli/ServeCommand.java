@@ -40,9 +40,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--out", description = "Output file (created 0600); FILE.state beside it holds"
-            + " the dedupe state. An existing FILE without FILE.state is refused, never overwritten. Needed unless"
-            + " --kafka is given.")
+    @Option(names = "--out", description = "Output file (created 0600); FILE.state and FILE.state.alt beside it hold"
+            + " the dedupe state (the last two commits). An existing FILE without its state is refused, never"
+            + " overwritten. Needed unless --kafka is given.")
     Path out;
 
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Write to Kafka instead of --out: the"
@@ -72,9 +72,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--binary", description = "Same as --format binary.")
     boolean binary;
 
-    @Option(names = "--fsync", defaultValue = "always", description = "always (default): output, state and directory"
-            + " are forced before an ack covers them, one fsync per ack interval for all streams; never: acks survive"
-            + " a crash of the receiver, not of the machine.")
+    @Option(names = "--fsync", defaultValue = "always", description = "always (default): output and state are"
+            + " forced before an ack covers them, in group commits for all streams (at the end of read bursts, and at"
+            + " least every ack interval or MiB); never: acks survive a crash of the receiver, not of the machine.")
     String fsync;
 
     @Option(names = "--token", description = "Require Authorization: Bearer <token> (else 401). Shows in ps: prefer"

@@ -80,6 +80,7 @@ final class SpoolDirectory {
         if (!createIfMissing) {
             throw new SpoolException("no spool at " + dir + " (the directory is empty)");
         }
+        makePrivate(dir); // a directory made by someone else (mkdir, a mounted volume) is ours now: 0700, as created
         Marker made = new Marker(UUID.randomUUID().toString(), home(dir), machineId(), "", "");
         writeMarker(dir, made);
         return made;

@@ -188,6 +188,17 @@ class SpoolBasicsTest {
     }
 
     @Test
+    void anEmptyDirectoryMadeBeforeBecomesPrivateWhenItBecomesASpool() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("made-by-mkdir"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
+        try (Spool spool = Spool.open(SpoolConfig.builder(dir).blockSize(1 << 20).maxSpoolBytes(16L << 20).build())) {
+            spool.append("secret");
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+
+    @Test
     void aLargeDirectBufferIsAppendedWholeAndItsPositionIsLeftAlone() {
         byte[] data = new byte[60_000];
         new Random(7).nextBytes(data);

@@ -40,6 +40,36 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeGate.class);
     /** The checked, lower-case stream id of a wssink.v1 request. */
     static final AttributeKey<String> STREAM = AttributeKey.valueOf("wssink.stream");
+    /** When tokens are required: what let the connection in, checked again while it lasts. */
+    static final AttributeKey<Credential> CREDENTIAL = AttributeKey.valueOf("wssink.credential");
+
+    /**
+     * The {@code Authorization} value a connection came in with (a secret: never logged, no {@code toString} of it),
+     * and the token file to check it against again, so that a token revoked while its connection is open ends that
+     * connection too: tokens are otherwise only checked at the handshake.
+     */
+    static final class Credential {
+        private final TokenFile tokens;
+        private final String authorization;
+        private final String stream;
+
+        Credential(TokenFile tokens, String authorization, String stream) {
+            this.tokens = tokens;
+            this.authorization = authorization;
+            this.stream = stream;
+        }
+
+        /** Whether the token still may write this connection's stream (or use raw mode, without one). */
+        boolean stillAllowed() {
+            TokenFile.Grant g = tokens.check(authorization);
+            return g != null && (stream != null ? g.allows(stream) : g.allowsRaw());
+        }
+
+        @Override
+        public String toString() {
+            return "Credential[not shown]";
+        }
+    }
 
     private final TokenFile tokens;
     private final Set<String> allowedOrigins;
@@ -92,6 +122,10 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         }
         if (offersWssink) {
             ctx.channel().attr(STREAM).set(stream);
+        }
+        if (tokens != null) {
+            ctx.channel().attr(CREDENTIAL).set(new Credential(tokens,
+                    req.headers().get(HttpHeaderNames.AUTHORIZATION), offersWssink ? stream : null));
         }
         if (offersWssink && "1".equals(req.headers().get(WireFormat.GAP_NOTICES_HEADER))) {
             ctx.pipeline().replace(this, "gap-notice-reply", new GapNoticeReply());

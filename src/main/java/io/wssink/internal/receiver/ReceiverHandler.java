@@ -100,6 +100,11 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     private long lastAckCommitNanos;
     /** A read burst's ack, put off until the spacing allows it; null when none is. */
     private ScheduledFuture<?> burstAckTimer;
+    /**
+     * What let this connection in, when tokens are required; checked again at each ack tick (100 ms by default), so
+     * that a token revoked in --token-file ends its open connections as it refuses new ones.
+     */
+    private HandshakeGate.Credential credential;
 
     ReceiverHandler(ReceiverStore store, ReceiverConfig config, Connections connections) {
         this(store, config, connections, new ReceiverMeters());
@@ -161,6 +166,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
             if (ackMode && !claimStream(ctx, hs)) {
                 return;
             }
+            credential = ctx.channel().attr(HandshakeGate.CREDENTIAL).get();
             long every = config.ackInterval().toNanos();
             ackTimer = ctx.executor().scheduleAtFixedRate(this::ackAtInterval, every, every, TimeUnit.NANOSECONDS);
             connections.connected(ctx.channel());
@@ -333,6 +339,12 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
      * then would reset the byte count that brings the next ack; duplicates alone cost one commit with nothing to write.
      */
     private void ackAtInterval() {
+        if (credential != null && open && !credential.stillAllowed()) {
+            log.info("{} from {}: its token was revoked (--token-file); closing with 1008",
+                    ackMode ? "stream " + stream.id() : "raw mode", ctx.channel().remoteAddress());
+            close(ctx, WebSocketCloseStatus.POLICY_VIOLATION, "the token of this connection was revoked");
+            return;
+        }
         ackIfNeeded(bytesSinceAck > 0);
     }
 

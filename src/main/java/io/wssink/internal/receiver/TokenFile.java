@@ -80,13 +80,6 @@ final class TokenFile {
         return List.of(a.lastModifiedTime(), a.size(), a.fileKey() == null ? "" : a.fileKey());
     }
 
-    /** A file that holds no token, or is gone: read again, it revokes every token (see {@link #current()}). */
-    private static final class NoTokenException extends IOException {
-        NoTokenException(String message) {
-            super(message);
-        }
-    }
-
     private static List<Entry> parse(Path file) throws IOException {
         List<Entry> entries = new ArrayList<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -112,17 +105,17 @@ final class TokenFile {
             entries.add(new Entry(words[0].getBytes(StandardCharsets.UTF_8), new Grant(streams)));
         }
         if (entries.isEmpty()) {
-            throw new NoTokenException(file + " holds no token: every handshake would get 401; add a line per token");
+            throw new IOException(file + " holds no token: every handshake would get 401; add a line per token");
         }
         return List.copyOf(entries);
     }
 
     /**
-     * Re-reads the file if it changed since it was read. A file emptied of tokens, or removed, is how an operator
-     * revokes them all: from then on no token is taken (every handshake gets 401, and sinks keep their events and
-     * retry) until the file holds one again. Until session 12 the tokens from before stayed valid, so emptying the
-     * file revoked nothing. A file that cannot be parsed (a line that is neither a token nor a token and its streams)
-     * is a mistake in an edit instead: the tokens from before stay, and an error says which line, once per change.
+     * Re-reads the file if it changed since it was read. Whatever the file says now is what holds: emptied of tokens,
+     * removed, or holding a line that cannot be read, it lets no token in (every handshake gets 401, open connections
+     * close at their next ack tick, sinks keep their events and retry) until it is fixed, and the log says why, once
+     * per change. Until session 12 any failed re-read kept the tokens from before: emptying or removing the file,
+     * or removing a leaked token's line in an edit with a typo elsewhere, revoked nothing.
      */
     private synchronized List<Entry> current() {
         if (file == null) {
@@ -146,12 +139,9 @@ final class TokenFile {
         try {
             entries = parse(file);
             log.info("re-read the token file {}: {} tokens", file, entries.size());
-        } catch (NoTokenException e) {
-            entries = List.of();
-            log.warn("{}: no token is taken until it holds one", e.getMessage());
         } catch (IOException e) {
-            log.error("cannot re-read the token file ({}); keeping its {} tokens from before until it is fixed",
-                    e.getMessage(), entries.size());
+            entries = List.of();
+            log.error("cannot re-read the token file ({}): no token is taken until it is fixed", e.getMessage());
         }
         return entries;
     }

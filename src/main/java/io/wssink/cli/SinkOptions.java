@@ -65,7 +65,8 @@ final class SinkOptions {
     boolean insecure;
 
     @Option(names = "--durability", defaultValue = "process",
-            description = "process, sync-each or sync-interval:<interval> (200ms, 5s or PT5S; default: ${DEFAULT-VALUE}).")
+            description = "process, sync-each or sync-interval:<interval> (200ms, 5s, 1m or PT5S; default:"
+                    + " ${DEFAULT-VALUE}).")
     String durability;
 
     @Option(names = "--max-spool-bytes", description = "Bound of the spool on disk (default: 1 GiB).")
@@ -144,6 +145,10 @@ final class SinkOptions {
             b.proxy(proxy);
         }
         if (noProxy != null) {
+            if (proxy == null) {
+                throw new IllegalArgumentException("--no-proxy goes with --proxy (with --proxy-from-env, NO_PROXY says"
+                        + " which hosts go direct)");
+            }
             b.noProxy(noProxy);
         }
         b.proxyFromEnvironment(proxyFromEnv);

@@ -211,4 +211,14 @@ class ConfigurationTest {
             }
         }
     }
+
+    @Test
+    void noProxyWithoutAProxyIsRefusedRatherThanIgnored() {
+        try (CapturedStderr err = new CapturedStderr()) {
+            int code = Main.run(Map.of(), "send", "--url", "ws://127.0.0.1:1/", "--spool", tmp.resolve("s").toString(),
+                    "--proxy-from-env", "--no-proxy", "example.com");
+            assertEquals(ExitCodes.USAGE, code, err.text());
+            assertTrue(err.text().contains("wssink: --no-proxy goes with --proxy"), err.text());
+        }
+    }
 }

@@ -72,12 +72,14 @@ public final class ProxySettings {
      */
     public static URI parse(String text, String what) {
         String t = text.strip();
+        String prefix = t.contains("://") ? "" : "http://";
         try {
-            return check(new URI(t.contains("://") ? t : "http://" + t), what);
+            return check(new URI(prefix + t), what);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(what + " is not a URL (" + e.getReason() + " at index " + e.getIndex()
-                    + "; the text is not shown, it may hold a password): expected http://[user:password@]host:port,"
-                    + " with the user and password percent-encoded");
+            int at = e.getIndex() < 0 ? -1 : e.getIndex() - prefix.length();
+            throw new IllegalArgumentException(what + " is not a URL (" + e.getReason()
+                    + (at < 0 ? "" : " at index " + at) + "; the text is not shown, it may hold a password): expected"
+                    + " http://[user:password@]host:port, with the user and password percent-encoded");
         }
     }
 
@@ -87,8 +89,14 @@ public final class ProxySettings {
             throw new IllegalArgumentException(what + " must be an http:// proxy (HTTP CONNECT), not '" + scheme
                     + "://': " + show(proxy));
         }
-        if (proxy.getHost() == null || proxy.getHost().isEmpty()) {
-            throw new IllegalArgumentException(what + " has no host: " + show(proxy));
+        // an unencoded '/', '?', '#' or '@' in a password moves the rest of it into the path, query or fragment, and
+        // what came before it into the host ("http://user:1234/x@p" is host "user", port 1234): never shown, refused
+        boolean extra = proxy.getRawPath() != null && !proxy.getRawPath().isEmpty() && !proxy.getRawPath().equals("/")
+                || proxy.getRawQuery() != null || proxy.getRawFragment() != null;
+        if (proxy.getHost() == null || proxy.getHost().isEmpty() || extra) {
+            throw new IllegalArgumentException(what + " is not http://[user:password@]host[:port] (the text is not"
+                    + " shown, it may hold a password): " + (extra ? "it has a path, query or fragment" : "no host")
+                    + "; a '/', '?', '#' or '@' in the user or password must be percent-encoded (%2F, %3F, %23, %40)");
         }
         return proxy;
     }

@@ -169,10 +169,21 @@ public final class TransportConfig {
         return uri;
     }
 
-    /** A URL fit for logs: scheme, host, port and path; no user info, query or fragment (they may hold tokens). */
+    /**
+     * A URL fit for logs: scheme, host, port and path; no user info, query or fragment (they may hold tokens). An
+     * '@' after the host hides all but the scheme: a password holding an unencoded '/', '?' or '#' ends the authority
+     * early, so "ws://user:1234/rest@host" parses as host "user", port 1234 and path "/rest@host".
+     */
     public static String redact(URI uri) {
         StringBuilder s = new StringBuilder();
         s.append(uri.getScheme() == null ? "" : uri.getScheme() + "://");
+        String after = (uri.getRawPath() == null ? "" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : uri.getRawQuery())
+                + (uri.getRawFragment() == null ? "" : uri.getRawFragment());
+        if (after.indexOf('@') >= 0) {
+            return s.append("(not shown: an '@' after the host may be part of a password; percent-encode '/', '?' and"
+                    + " '#' in a user or password)").toString();
+        }
         s.append(uri.getHost() == null ? "?" : uri.getHost());
         if (uri.getPort() != -1) {
             s.append(':').append(uri.getPort());

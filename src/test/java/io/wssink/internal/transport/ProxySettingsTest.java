@@ -63,7 +63,8 @@ class ProxySettingsTest {
     @Test
     void aPlusInTheUserInfoIsAPlusNotASpace() {
         // URLDecoder decodes forms, where '+' is a space: a password with a '+' got 407 from the proxy
-        assertArrayEquals(new String[] {"a+b", "p+w d"}, ProxySettings.credentials(URI.create("http://a+b:p+w%20d@p:1")));
+        assertArrayEquals(new String[] {"a+b", "p+w d"},
+                ProxySettings.credentials(URI.create("http://a+b:p+w%20d@p:1")));
     }
 
     @Test
@@ -75,6 +76,22 @@ class ProxySettingsTest {
         assertTrue(e.getMessage().startsWith("--proxy is not a URL (Illegal character"), e.getMessage());
         assertFalse(e.getMessage().contains("cret"), e.getMessage());
         assertNull(e.getCause(), "a cause would carry the text");
+    }
+
+    /** "http://user:1234/x@p" parsed, as host "user", port 1234: the sink dialled "user" and logged "user:1234". */
+    @Test
+    void aPasswordWithAnUnencodedSlashIsRefusedAndAWebSocketUrlLikeItIsNotShown() {
+        for (String bad : new String[] {"http://al1ce:1234/x@p:3128", "http://al1ce:1234?x@p:3128",
+                "http://al1ce:1234#x@p:3128", "p:3128/path"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ProxySettings.parse(bad, "--proxy"), bad);
+            assertTrue(e.getMessage().contains("must be percent-encoded"), e.getMessage());
+            assertFalse(e.getMessage().contains("1234") || e.getMessage().contains("al1ce"), e.getMessage());
+        }
+        assertEquals("ws://h:80/events?…", TransportConfig.redact(URI.create("ws://u:s@h:80/events?token=t")));
+        String hidden = TransportConfig.redact(TransportConfig.checkUrl("ws://al1ce:1234/rest@host/"));
+        assertTrue(hidden.startsWith("ws://(not shown"), hidden);
+        assertFalse(hidden.contains("1234") || hidden.contains("al1ce"), hidden);
     }
 
     @Test

@@ -256,12 +256,13 @@ public final class WebSocketSink implements Sink {
          * Free space the spool leaves on its file system: below it the spool counts as full (4 blocks, 64 MiB, by
          * default). Chronicle maps its files, and a write into a mapped block the disk cannot back kills the JVM
          * with SIGBUS; raise it where other writers share the disk (docs/SPOOL.md, "Bounded size and full disks").
+         * At least one block ({@link #blockSize}).
          */
         public Builder minFreeDiskBytes(long n) {
             if (n < 0) {
-                throw new IllegalArgumentException("minFreeDiskBytes must be 0 or more, not " + n);
+                throw new IllegalArgumentException("minFreeDiskBytes must be at least one block, not " + n);
             }
-            spool.minFreeDiskBytes(n);
+            spool.minFreeDiskBytes(n); // at least blockSize: checked once both are known, at build()
             return this;
         }
         public Builder fullPolicy(FullPolicy p) { spool.fullPolicy(p); return this; }

@@ -45,7 +45,11 @@ class WebSocketSinkBuilderTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WebSocketSink.builder().minFreeDiskBytes(-1));
-        assertEquals("minFreeDiskBytes must be 0 or more, not -1", e.getMessage());
+        assertEquals("minFreeDiskBytes must be at least one block, not -1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> WebSocketSink.builder().url("ws://127.0.0.1:1/")
+                .spool(tmp.resolve("spool-2")).minFreeDiskBytes(1 << 20).blockSize(2 << 20).build());
+        assertTrue(e.getMessage().startsWith(
+                "minFreeDiskBytes (1048576) must be at least one block (blockSize 2097152)"), e.getMessage());
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,7 +58,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     private String durability;
     private String fullPolicy;
     private long maxSpoolBytes;
-    private long minFreeDiskBytes = -1;
+    private Long minFreeDiskBytes;
     private long blockSize;
     private int maxEventBytes;
     private String blockTimeout;
@@ -89,7 +90,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     public void setEncoder(Encoder<ILoggingEvent> encoder) { this.encoder = encoder; }
     /** auto, ack or raw. */
     public void setMode(String mode) { this.mode = mode; }
-    /** process, sync-each or sync-interval:&lt;interval&gt; (200ms, 5s or PT5S). */
+    /** process, sync-each or sync-interval:&lt;interval&gt; (200ms, 5s, 1m or PT5S). */
     public void setDurability(String durability) { this.durability = durability; }
     /** block, drop_newest or fail: what a full spool does to {@code append}. */
     public void setFullPolicy(String fullPolicy) { this.fullPolicy = fullPolicy; }
@@ -168,7 +169,7 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         if (durability != null) b.durability(Durability.parse(durability.trim()));
         if (fullPolicy != null) b.fullPolicy(FullPolicy.valueOf(fullPolicy.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
         if (maxSpoolBytes > 0) b.maxSpoolBytes(maxSpoolBytes);
-        if (minFreeDiskBytes >= 0) b.minFreeDiskBytes(minFreeDiskBytes);
+        if (minFreeDiskBytes != null) b.minFreeDiskBytes(minFreeDiskBytes);
         if (blockSize > 0) b.blockSize(blockSize);
         if (maxEventBytes > 0) b.maxEventBytes(maxEventBytes);
         if (blockTimeout != null) b.blockTimeout(duration(blockTimeout));
@@ -223,7 +224,12 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 int end = bytes.length;
                 if (end > 0 && bytes[end - 1] == '\n') end--;
                 if (end > 0 && bytes[end - 1] == '\r') end--;
-                id = s.write(new String(bytes, 0, end, StandardCharsets.UTF_8));
+                String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+                // an encoder whose charset is not UTF-8 gave bytes that decode with U+FFFD for what they held: the
+                // event as it was encoded, its exact bytes, goes instead (as wssink send does with such a line)
+                boolean altered = text.indexOf('\uFFFD') >= 0
+                        && !Arrays.equals(text.getBytes(StandardCharsets.UTF_8), Arrays.copyOf(bytes, end));
+                id = altered ? s.write(Arrays.copyOf(bytes, end)) : s.write(text);
             }
             if (id == EventIds.DROPPED) {
                 reportOnce(() -> addWarn("spool of appender \"" + name + "\" is full: events are dropped (policy"

@@ -40,8 +40,8 @@ public final class Durability {
     }
 
     /**
-     * Parses {@code process}, {@code sync-each} or {@code sync-interval:} and an interval: {@code 200ms}, {@code 5s} or
-     * ISO-8601 ({@code PT5S}).
+     * Parses {@code process}, {@code sync-each} or {@code sync-interval:} and an interval: {@code 200ms}, {@code 5s},
+     * {@code 1m}, {@code 1h} or ISO-8601 ({@code PT5S}).
      *
      * @throws IllegalArgumentException for anything else, naming the choices
      */
@@ -56,10 +56,7 @@ public final class Durability {
         if (t.startsWith("sync-interval:")) {
             String d = t.substring("sync-interval:".length()).strip();
             try {
-                return syncInterval(d.endsWith("ms") ? Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)))
-                        : d.endsWith("s") && !d.startsWith("p")
-                        ? Duration.ofSeconds(Long.parseLong(d.substring(0, d.length() - 1)))
-                        : Duration.parse(d.toUpperCase(Locale.ROOT)));
+                return syncInterval(interval(d));
             } catch (NumberFormatException | DateTimeParseException e) {
                 // DateTimeParseException is no IllegalArgumentException: the CLI took it for a failure (exit 1)
                 throw notADurability(text);
@@ -68,9 +65,27 @@ public final class Durability {
         throw notADurability(text);
     }
 
+    /** 200ms, 5s, 1m, 1h, 1d (the short forms of the CLI's other durations), or ISO-8601; lower case. */
+    private static Duration interval(String d) {
+        if (d.startsWith("p")) {
+            return Duration.parse(d.toUpperCase(Locale.ROOT));
+        }
+        if (d.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(d.substring(0, d.length() - 2)));
+        }
+        long n = Long.parseLong(d.substring(0, Math.max(0, d.length() - 1)));
+        return switch (d.isEmpty() ? ' ' : d.charAt(d.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            case 'd' -> Duration.ofDays(n);
+            default -> throw new NumberFormatException("no unit");
+        };
+    }
+
     private static IllegalArgumentException notADurability(String text) {
         return new IllegalArgumentException("durability must be process, sync-each or sync-interval:<interval> (200ms,"
-                + " 5s or PT5S), not: " + text);
+                + " 5s, 1m or PT5S), not: " + text);
     }
 
     public Mode mode() {

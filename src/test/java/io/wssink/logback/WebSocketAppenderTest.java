@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.status.Status;
 import io.wssink.WebSocketSink;
+import io.wssink.internal.receiver.OutputFormat;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
 import io.wssink.testing.ConnectProxy;
@@ -15,9 +16,11 @@ import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -180,5 +183,41 @@ class WebSocketAppenderTest {
         assertTrue(context.getStatusManager().getCopyOfStatusList().stream()
                 .anyMatch(st -> st.getMessage().contains("below the floor of " + Long.MAX_VALUE / 4)),
                 () -> context.getStatusManager().getCopyOfStatusList().toString());
+    }
+
+    /** An encoder in Latin-1 gave bytes that went out as text with U+FFFD in place of each accented letter. */
+    @Test
+    void anEventThatIsNotUtf8GoesAsItsExactBytesAndTextAsText() throws Exception {
+        Path out = tmp.resolve("out.jsonl");
+        try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out)
+                .format(OutputFormat.JSONL).build())) {
+            WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"));
+            PatternLayoutEncoder latin1 = new PatternLayoutEncoder();
+            latin1.setContext(context);
+            latin1.setPattern("%msg%n");
+            latin1.setCharset(StandardCharsets.ISO_8859_1);
+            latin1.start();
+            a.setEncoder(latin1);
+            a.start();
+            a.doAppend(event("app", "plain"));
+            a.doAppend(event("app", "caf\u00e9"));
+            a.sink().acked(a.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);
+            a.stop();
+
+            WebSocketAppender b = appender(receiver.url(), tmp.resolve("spool-utf8"));
+            PatternLayoutEncoder utf8 = new PatternLayoutEncoder();
+            utf8.setContext(context);
+            utf8.setPattern("%msg%n");
+            utf8.setCharset(StandardCharsets.UTF_8);
+            utf8.start();
+            b.setEncoder(utf8);
+            b.start();
+            b.doAppend(event("app", "caf\u00e9 and a real \uFFFD")); // valid UTF-8, U+FFFD and all: text
+            b.sink().acked(b.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);
+            b.stop();
+        }
+        byte[] cafe = "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(List.of("\"plain\"", "{\"base64\":\"" + Base64.getEncoder().encodeToString(cafe) + "\"}",
+                "\"caf\u00e9 and a real \uFFFD\""), Output.lines(out));
     }
 }

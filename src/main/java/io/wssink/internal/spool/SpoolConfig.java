@@ -58,6 +58,12 @@ public final class SpoolConfig {
             throw new IllegalArgumentException("maxEventBytes must be in 1.." + blockSize / 4
                     + " (a quarter of blockSize " + blockSize + "), not " + maxEventBytes);
         }
+        if (b.minFreeDiskBytes >= 0 && b.minFreeDiskBytes < blockSize) {
+            // free space is measured again every quarter block, and Chronicle maps a whole block at a time
+            throw new IllegalArgumentException("minFreeDiskBytes (" + b.minFreeDiskBytes + ") must be at least one"
+                    + " block (blockSize " + blockSize + "): below that, the next block Chronicle maps may find no"
+                    + " disk to back it, which kills the JVM (SIGBUS)");
+        }
         if (maxSpoolBytes < 3 * fileBytes(blockSize)) {
             throw new IllegalArgumentException("maxSpoolBytes (" + maxSpoolBytes
                     + ") must hold at least three files of " + fileBytes(blockSize) + " bytes (blockSize " + blockSize

@@ -9,13 +9,14 @@ final class ExitCodes {
     static final int USAGE = 2;
     /** {@code send --timeout} ran out with events still spooled (they stay there for the next run). */
     static final int TIMEOUT = 3;
-    /** The demo or the chaos soak found an event lost (the soak: or stored twice, or out of order). */
+    /** The demo found an event lost; the chaos soak failed (lost, twice, out of order, or another problem). */
     static final int LOST = 4;
     /** Interrupted by SIGINT/SIGTERM after draining; the spool keeps the rest. */
     static final int INTERRUPTED = 130;
 
     static final String HELP = "%nExit codes:%n  0 success%n  1 failure (one line on stderr says why)%n"
-            + "  2 bad arguments%n  3 send --timeout ran out; the rest stays spooled%n  4 demo, chaos: an event was lost%n"
+            + "  2 bad arguments%n  3 send --timeout ran out; the rest stays spooled%n"
+            + "  4 demo: an event was lost; chaos: the soak failed (its summary says how)%n"
             + "  130 interrupted (SIGINT/SIGTERM) after draining; the rest stays spooled%n";
 
     private ExitCodes() {

@@ -12,8 +12,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The streams a receiver store knows and who owns each: a stream is looked up or added (at most {@code maxStreams},
- * forgetting streams without a connection for longer than forget-after to make room, so new streams are never locked
- * out), claimed by a connection and released by it. One table serves {@link FileReceiverStore} and
+ * forgetting streams without a connection for longer than forget-after to make room; never sooner, since a stream
+ * forgotten while its sink may still resend would store events twice: a full table refuses new streams), claimed by a
+ * connection and released by it. One table serves {@link FileReceiverStore} and
  * {@link KafkaReceiverStore}, which held the same code twice.
  *
  * <p>Not thread-safe: the store's lock guards it.

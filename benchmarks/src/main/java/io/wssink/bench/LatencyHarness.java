@@ -1,5 +1,6 @@
 package io.wssink.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.wssink.WebSocketSink;
 import io.wssink.internal.receiver.ReceiverConfig;
 import io.wssink.internal.receiver.ReferenceReceiver;
@@ -7,6 +8,8 @@ import io.wssink.protocol.ConnectionState;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +66,18 @@ public final class LatencyHarness {
 
     /** One client at one rate: its histograms, in nanoseconds. */
     record Run(String client, int rate, String ackPolicy, String fsync, String writer, long events,
-               Histogram arrival, Histogram ack) {
+               Histogram arrival, Histogram ack, WindowCpu cpu) {
+    }
+
+    /**
+     * The CPU this JVM spent in the window apart from the writer's thread: the pipeline being measured (for wssink the
+     * forwarder, both event loops and the receiver's committer; for the bare client its event loop and the
+     * receiver's), the poller, and the JVM's own (JIT, GC). With {@code --writer spin} the writer takes one of the two
+     * cores, and all of this shares the other: {@code cores} near 1 means the measured threads queue for it, and
+     * their tail with them. Negative figures: not measured (no CPU time on this JVM).
+     */
+    record WindowCpu(double cores, double usPerEvent) {
+        static final WindowCpu NONE = new WindowCpu(-1, -1);
     }
 
     public static void main(String[] args) throws Exception {
@@ -125,6 +139,8 @@ public final class LatencyHarness {
                         "arrival-poller");
                 poller.setDaemon(true);
                 poller.start();
+                CompletableFuture<WindowCpu> cpu = windowCpu(Thread.currentThread(), start + warmEvents * period,
+                        start + total * period, total - warmEvents);
                 CompletableFuture<Void> lastAck = null;
                 for (long i = 0; i < total; i++) {
                     long intended = start + i * period;
@@ -153,7 +169,7 @@ public final class LatencyHarness {
                     lastAck.get(60, TimeUnit.SECONDS);
                 }
                 return new Run(client, rate, ackPolicy, fsync, writer, total - warmEvents, arrival,
-                        sink != null ? ack : null);
+                        sink != null ? ack : null, cpu.get(60, TimeUnit.SECONDS));
             } finally {
                 if (sink != null) {
                     sink.close();
@@ -185,6 +201,37 @@ public final class LatencyHarness {
             }
             seen = records;
         }
+    }
+
+    /**
+     * Samples, from a thread of its own that sleeps in between, the process's and the writer's CPU time at the
+     * window's first and last intended times: the writer's and the poller's loops stay as they were (a branch in
+     * either changed what they measure: see {@link #phase}).
+     */
+    private static CompletableFuture<WindowCpu> windowCpu(Thread writer, long from, long to, long events) {
+        CompletableFuture<WindowCpu> result = new CompletableFuture<>();
+        Thread sampler = new Thread(() -> {
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long[] start = new long[2];
+            long[] end = new long[2];
+            waitUntil(from, false);
+            cpuNow(threads, writer, start);
+            waitUntil(to, false);
+            cpuNow(threads, writer, end);
+            long others = (end[0] - start[0]) - (end[1] - start[1]);
+            result.complete(start[0] < 0 || start[1] < 0 || end[1] < 0 ? WindowCpu.NONE
+                    : new WindowCpu((double) others / (to - from), others / 1000.0 / events));
+        }, "window-cpu");
+        sampler.setDaemon(true);
+        sampler.start();
+        return result;
+    }
+
+    /** {@code into[0]}: the process's CPU time; {@code into[1]}: the writer thread's; -1 where not known. */
+    private static void cpuNow(ThreadMXBean threads, Thread writer, long[] into) {
+        into[0] = ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+        into[1] = threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(writer.getId()) : -1;
     }
 
     /**
@@ -262,9 +309,10 @@ public final class LatencyHarness {
     }
 
     private static String line(Run r) {
-        return String.format(Locale.ROOT, "%-6s %6d/s ack=%-12s fsync=%-6s writer=%-5s arrival %s%s", r.client(),
-                r.rate(), r.ackPolicy(), r.fsync(), r.writer(), percentilesText(r.arrival()),
-                r.ack() == null ? "" : "  ack " + percentilesText(r.ack()));
+        return String.format(Locale.ROOT, "%-6s %6d/s ack=%-12s fsync=%-6s writer=%-5s arrival %s%s  besides the"
+                        + " writer %.2f cores, %.1f us an event", r.client(), r.rate(), r.ackPolicy(), r.fsync(),
+                r.writer(), percentilesText(r.arrival()), r.ack() == null ? "" : "  ack " + percentilesText(r.ack()),
+                r.cpu().cores(), r.cpu().usPerEvent());
     }
 
     private static String percentilesText(Histogram h) {
@@ -288,9 +336,10 @@ public final class LatencyHarness {
             Run r = runs.get(i);
             s.append(String.format(Locale.ROOT, "    {\"client\": \"%s\", \"rate\": %d, \"ackPolicy\": \"%s\","
                             + " \"fsync\": \"%s\", \"writer\": \"%s\", \"events\": %d, \"arrival\": %s,"
-                            + " \"ack\": %s}%s\n", r.client(), r.rate(), r.ackPolicy(), r.fsync(), r.writer(),
-                    r.events(), percentilesJson(r.arrival()),
-                    r.ack() == null ? "null" : percentilesJson(r.ack()), i + 1 < runs.size() ? "," : ""));
+                            + " \"ack\": %s, \"cpuBesidesWriter\": {\"cores\": %.3f, \"usPerEvent\": %.2f}}%s\n",
+                    r.client(), r.rate(), r.ackPolicy(), r.fsync(), r.writer(), r.events(),
+                    percentilesJson(r.arrival()), r.ack() == null ? "null" : percentilesJson(r.ack()),
+                    r.cpu().cores(), r.cpu().usPerEvent(), i + 1 < runs.size() ? "," : ""));
         }
         s.append("  ],\n  \"p99ArrivalRatio\": [\n");
         List<String> ratios = new ArrayList<>();

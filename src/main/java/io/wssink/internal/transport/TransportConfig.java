@@ -60,6 +60,10 @@ public final class TransportConfig {
         this.clientCertificate = b.clientCertificate;
         this.clientKey = b.clientKey;
         this.insecure = b.insecure;
+        if (b.noProxy != null && b.proxy == null) {
+            throw new IllegalArgumentException("noProxy goes with proxy (with proxyFromEnvironment, NO_PROXY says which"
+                    + " hosts go direct)");
+        }
         this.proxy = b.proxy != null ? ProxySettings.of(b.proxy, b.noProxy)
                 : b.proxyFromEnvironment ? ProxySettings.fromEnvironment(System.getenv()) : ProxySettings.NONE;
         this.connectTimeout = b.connectTimeout;
@@ -166,6 +170,13 @@ public final class TransportConfig {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new IllegalArgumentException("URL has no host: " + redact(uri));
         }
+        if (afterHost(uri).indexOf('@') >= 0) {
+            // "ws://user:1234/rest@host" is host "user", port 1234: dialled, it sent the password's tail as the path
+            // and any Authorization header to whoever answers for the user name
+            throw new IllegalArgumentException("URL has an '@' after its host (the text is not shown, it may hold a"
+                    + " password): percent-encode '/', '?', '#' and '@' in a user or password, and '@' in a path"
+                    + " (%40)");
+        }
         return uri;
     }
 
@@ -177,10 +188,7 @@ public final class TransportConfig {
     public static String redact(URI uri) {
         StringBuilder s = new StringBuilder();
         s.append(uri.getScheme() == null ? "" : uri.getScheme() + "://");
-        String after = (uri.getRawPath() == null ? "" : uri.getRawPath())
-                + (uri.getRawQuery() == null ? "" : uri.getRawQuery())
-                + (uri.getRawFragment() == null ? "" : uri.getRawFragment());
-        if (after.indexOf('@') >= 0) {
+        if (afterHost(uri).indexOf('@') >= 0) {
             return s.append("(not shown: an '@' after the host may be part of a password; percent-encode '/', '?' and"
                     + " '#' in a user or password)").toString();
         }
@@ -193,6 +201,11 @@ public final class TransportConfig {
             s.append("?…");
         }
         return s.toString();
+    }
+
+    private static String afterHost(URI uri) {
+        return (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : uri.getRawQuery())
+                + (uri.getRawFragment() == null ? "" : uri.getRawFragment());
     }
 
     public List<URI> urls() { return urls; }

@@ -89,9 +89,16 @@ class ProxySettingsTest {
             assertFalse(e.getMessage().contains("1234") || e.getMessage().contains("al1ce"), e.getMessage());
         }
         assertEquals("ws://h:80/events?…", TransportConfig.redact(URI.create("ws://u:s@h:80/events?token=t")));
-        String hidden = TransportConfig.redact(TransportConfig.checkUrl("ws://al1ce:1234/rest@host/"));
+        String hidden = TransportConfig.redact(URI.create("ws://al1ce:1234/rest@host/"));
         assertTrue(hidden.startsWith("ws://(not shown"), hidden);
         assertFalse(hidden.contains("1234") || hidden.contains("al1ce"), hidden);
+        for (String bad : new String[] {"ws://al1ce:1234/rest@host/", "wss://al1ce:1234?x@host/"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TransportConfig.checkUrl(bad), bad);
+            assertTrue(e.getMessage().startsWith("URL has an '@' after its host"), e.getMessage());
+            assertFalse(e.getMessage().contains("1234") || e.getMessage().contains("al1ce"), e.getMessage());
+        }
+        assertEquals("ws://h/a%40b", TransportConfig.redact(TransportConfig.checkUrl("ws://h/a%40b")));
     }
 
     @Test
@@ -102,6 +109,13 @@ class ProxySettingsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "https://u:secret@p:443")));
         assertTrue(e.getMessage().startsWith("HTTPS_PROXY") && !e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void noProxyWithoutAProxyIsRefusedNotIgnored() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TransportConfig.builder().url("ws://x/").proxyFromEnvironment(true).noProxy("a").build());
+        assertTrue(e.getMessage().startsWith("noProxy goes with proxy"), e.getMessage());
     }
 
     @Test

@@ -123,7 +123,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         if (offersWssink) {
             ctx.channel().attr(STREAM).set(stream);
         }
-        if (tokens != null) {
+        if (tokens != null && tokens.canChange()) {
             ctx.channel().attr(CREDENTIAL).set(new Credential(tokens,
                     req.headers().get(HttpHeaderNames.AUTHORIZATION), offersWssink ? stream : null));
         }

@@ -4,6 +4,8 @@ import io.wssink.WebSocketSink;
 import io.wssink.protocol.ConnectionState;
 import io.wssink.testing.Output;
 import io.wssink.testing.RawWebSocket;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +18,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Tokens: Bearer in any case, no empty token, a token file bound to streams and re-read when it changes. */
@@ -26,6 +27,11 @@ class ReceiverAuthTest {
 
     @TempDir
     Path tmp;
+
+    /** The file is looked at again at most every 100 ms (TokenFile.RECHECK_NANOS): a change shows within that. */
+    private static ConditionFactory await(String what) {
+        return Awaitility.await(what).atMost(Duration.ofSeconds(10));
+    }
 
     private static int status(ReferenceReceiver receiver, String stream, String authorization) throws Exception {
         try (RawWebSocket ws = RawWebSocket.handshake(receiver.port(), RawWebSocket.wssink(stream, "Authorization",
@@ -66,12 +72,12 @@ class ReceiverAuthTest {
 
             Files.writeString(tokens, "host-b " + B + "\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5))); // a coarse clock
-            await().atMost(Duration.ofSeconds(10)).until(() -> status(receiver, B, "Bearer host-b") == 101);
+            await("the new token taken").until(() -> status(receiver, B, "Bearer host-b") == 101);
             assertEquals(401, status(receiver, A, "Bearer host-a"), "a token removed from the file is refused");
 
             Files.writeString(tokens, "# nothing\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(10)));
-            assertEquals(401, status(receiver, B, "Bearer host-b"), "a file emptied of tokens revokes them all");
+            await("a file emptied of tokens revokes them all").until(() -> status(receiver, B, "Bearer host-b") == 401);
         }
     }
 
@@ -85,17 +91,17 @@ class ReceiverAuthTest {
             // a leaked token's line removed, in an edit with a typo elsewhere: the leaked token must not stay valid
             Files.writeString(tokens, "host-b not-a-stream\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5)));
-            assertEquals(401, status(receiver, B, "Bearer host-b"), "a file that cannot be read takes no token");
+            await("a file that cannot be read takes no token").until(() -> status(receiver, B, "Bearer host-b") == 401);
 
             Files.writeString(tokens, "host-b " + B + "\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(10)));
-            assertEquals(101, status(receiver, B, "Bearer host-b"), "fixed, its token is taken again");
+            await("fixed, its token is taken again").until(() -> status(receiver, B, "Bearer host-b") == 101);
 
             Files.delete(tokens);
-            assertEquals(401, status(receiver, B, "Bearer host-b"), "a removed file revokes every token");
+            await("a removed file revokes every token").until(() -> status(receiver, B, "Bearer host-b") == 401);
 
             Files.writeString(tokens, "host-b " + B + "\n");
-            assertEquals(101, status(receiver, B, "Bearer host-b"), "the file back, its token is taken again");
+            await("the file back, its token is taken again").until(() -> status(receiver, B, "Bearer host-b") == 101);
         }
     }
 
@@ -117,10 +123,10 @@ class ReceiverAuthTest {
 
             Files.writeString(tokens, "host-b *\n");
             Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(5)));
-            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().state() != ConnectionState.CONNECTED
-                    && sink.status().failedAttempts() >= 1);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    sink.status().state() != ConnectionState.CONNECTED && sink.status().failedAttempts() >= 1);
             long after = sink.write("after");
-            await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 3);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> sink.status().failedAttempts() >= 3);
             assertTrue(sink.status().lastError().contains("401"), sink.status().lastError());
             assertFalse(sink.acked(after).isDone(), "nothing is taken with a revoked token");
             assertEquals(List.of("before"), Output.lines(out));

@@ -57,7 +57,7 @@ public final class Durability {
             String d = t.substring("sync-interval:".length()).strip();
             try {
                 return syncInterval(interval(d));
-            } catch (NumberFormatException | DateTimeParseException e) {
+            } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
                 // DateTimeParseException is no IllegalArgumentException: the CLI took it for a failure (exit 1)
                 throw notADurability(text);
             }

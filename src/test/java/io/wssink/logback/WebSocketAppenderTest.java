@@ -16,6 +16,7 @@ import io.wssink.testing.Output;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +36,17 @@ class WebSocketAppenderTest {
     private final LoggerContext context = new LoggerContext();
 
     private WebSocketAppender appender(String url, Path spool) {
+        return appender(url, spool, null);
+    }
+
+    /** An appender whose encoder writes the message and a newline in {@code charset} (null: Logback's default). */
+    private WebSocketAppender appender(String url, Path spool, Charset charset) {
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern("%msg%n");
+        if (charset != null) {
+            encoder.setCharset(charset);
+        }
         encoder.start();
         WebSocketAppender a = new WebSocketAppender();
         a.setContext(context);
@@ -191,26 +200,14 @@ class WebSocketAppenderTest {
         Path out = tmp.resolve("out.jsonl");
         try (ReferenceReceiver receiver = ReferenceReceiver.start(ReceiverConfig.builder(out)
                 .format(OutputFormat.JSONL).build())) {
-            WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"));
-            PatternLayoutEncoder latin1 = new PatternLayoutEncoder();
-            latin1.setContext(context);
-            latin1.setPattern("%msg%n");
-            latin1.setCharset(StandardCharsets.ISO_8859_1);
-            latin1.start();
-            a.setEncoder(latin1);
+            WebSocketAppender a = appender(receiver.url(), tmp.resolve("spool"), StandardCharsets.ISO_8859_1);
             a.start();
             a.doAppend(event("app", "plain"));
             a.doAppend(event("app", "caf\u00e9"));
             a.sink().acked(a.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);
             a.stop();
 
-            WebSocketAppender b = appender(receiver.url(), tmp.resolve("spool-utf8"));
-            PatternLayoutEncoder utf8 = new PatternLayoutEncoder();
-            utf8.setContext(context);
-            utf8.setPattern("%msg%n");
-            utf8.setCharset(StandardCharsets.UTF_8);
-            utf8.start();
-            b.setEncoder(utf8);
+            WebSocketAppender b = appender(receiver.url(), tmp.resolve("spool-utf8"), StandardCharsets.UTF_8);
             b.start();
             b.doAppend(event("app", "caf\u00e9 and a real \uFFFD")); // valid UTF-8, U+FFFD and all: text
             b.sink().acked(b.sink().status().spool().lastId()).get(30, TimeUnit.SECONDS);

@@ -23,7 +23,8 @@ class DurabilityTest {
     void anythingElseIsAnIllegalArgumentNamingTheChoices() {
         // "5 seconds" threw DateTimeParseException, which the CLI took for a failure (exit 1), not bad input (2)
         for (String bad : new String[] {"sync-interval:5 seconds", "sync-interval:", "sync-interval:ms",
-                "sync-interval:-5s", "sync-interval:0ms", "sync-interval:5", "sync-interval:5w", "always"}) {
+                "sync-interval:-5s", "sync-interval:0ms", "sync-interval:5", "sync-interval:5w",
+                "sync-interval:9999999999999999d", "always"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durability.parse(bad), bad);
             assertTrue(e.getMessage().startsWith("durability must be process, sync-each or sync-interval:<interval>")
                     || e.getMessage().startsWith("sync interval must be positive"), e.getMessage());

@@ -40,7 +40,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeGate.class);
     /** The checked, lower-case stream id of a wssink.v1 request. */
     static final AttributeKey<String> STREAM = AttributeKey.valueOf("wssink.stream");
-    /** When tokens are required: what let the connection in, checked again while it lasts. */
+    /** When tokens come from a file, which may change: what let the connection in, checked again while it lasts. */
     static final AttributeKey<Credential> CREDENTIAL = AttributeKey.valueOf("wssink.credential");
 
     /**

@@ -101,7 +101,7 @@ final class ReceiverHandler extends ChannelInboundHandlerAdapter {
     /** A read burst's ack, put off until the spacing allows it; null when none is. */
     private ScheduledFuture<?> burstAckTimer;
     /**
-     * What let this connection in, when tokens are required; checked again at each ack tick (100 ms by default), so
+     * What let this connection in, when tokens come from a file; checked again at each ack tick (100 ms by default), so
      * that a token revoked in --token-file ends its open connections as it refuses new ones.
      */
     private HandshakeGate.Credential credential;

@@ -84,19 +84,20 @@ public final class ProxySettings {
     }
 
     private static URI check(URI proxy, String what) {
-        String scheme = proxy.getScheme() == null ? "" : proxy.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http")) {
-            throw new IllegalArgumentException(what + " must be an http:// proxy (HTTP CONNECT), not '" + scheme
-                    + "://': " + show(proxy));
-        }
         // an unencoded '/', '?', '#' or '@' in a password moves the rest of it into the path, query or fragment, and
-        // what came before it into the host ("http://user:1234/x@p" is host "user", port 1234): never shown, refused
+        // what came before it into the host ("http://user:1234/x@p" is host "user", port 1234): refused, and never
+        // shown, not even as host and port, before any other check that would show them
         boolean extra = proxy.getRawPath() != null && !proxy.getRawPath().isEmpty() && !proxy.getRawPath().equals("/")
                 || proxy.getRawQuery() != null || proxy.getRawFragment() != null;
         if (proxy.getHost() == null || proxy.getHost().isEmpty() || extra) {
             throw new IllegalArgumentException(what + " is not http://[user:password@]host[:port] (the text is not"
                     + " shown, it may hold a password): " + (extra ? "it has a path, query or fragment" : "no host")
                     + "; a '/', '?', '#' or '@' in the user or password must be percent-encoded (%2F, %3F, %23, %40)");
+        }
+        String scheme = proxy.getScheme() == null ? "" : proxy.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http")) {
+            throw new IllegalArgumentException(what + " must be an http:// proxy (HTTP CONNECT), not '" + scheme
+                    + "://': " + show(proxy));
         }
         return proxy;
     }

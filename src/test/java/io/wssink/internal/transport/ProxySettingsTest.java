@@ -82,7 +82,7 @@ class ProxySettingsTest {
     @Test
     void aPasswordWithAnUnencodedSlashIsRefusedAndAWebSocketUrlLikeItIsNotShown() {
         for (String bad : new String[] {"http://al1ce:1234/x@p:3128", "http://al1ce:1234?x@p:3128",
-                "http://al1ce:1234#x@p:3128", "p:3128/path"}) {
+                "http://al1ce:1234#x@p:3128", "p:3128/path", "socks5://al1ce:1234/x@p:1080"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ProxySettings.parse(bad, "--proxy"), bad);
             assertTrue(e.getMessage().contains("must be percent-encoded"), e.getMessage());

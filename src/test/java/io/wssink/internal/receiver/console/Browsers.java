@@ -11,7 +11,8 @@ import java.nio.file.Path;
 
 /**
  * Headless Debian chromium through Debian's chromedriver, both named explicitly so that Selenium Manager downloads
- * nothing; skips (with the reason) where they are not installed. `.ci/run` installs them as root.
+ * nothing; skips (with the reason) where they are not installed, except under {@code CI=true}: there a missing
+ * browser fails the test, so that CI cannot pass green without it. `.ci/run` installs them as root.
  */
 final class Browsers {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -21,9 +22,13 @@ final class Browsers {
     }
 
     static ChromeDriver chromium(Path profile, int width, int height) {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "no browser: " + CHROMIUM + " and " + CHROMEDRIVER + " are needed (apt-get install chromium"
-                        + " chromium-driver)");
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = "no browser: " + CHROMIUM + " and " + CHROMEDRIVER + " are needed (apt-get install chromium"
+                + " chromium-driver)";
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError(missing + "; CI=true, where .ci/run installs them: this fails rather than skips");
+        }
+        Assumptions.assumeTrue(present, missing);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
                 .usingAnyFreePort()

@@ -227,8 +227,8 @@ public class WebSocketAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
                 // an encoder whose charset is not UTF-8 gave bytes that decode with U+FFFD for what they held: the
                 // event as it was encoded, its exact bytes, goes instead (as wssink send does with such a line)
-                boolean altered = text.indexOf('\uFFFD') >= 0
-                        && !Arrays.equals(text.getBytes(StandardCharsets.UTF_8), Arrays.copyOf(bytes, end));
+                byte[] again = text.indexOf('\uFFFD') >= 0 ? text.getBytes(StandardCharsets.UTF_8) : null;
+                boolean altered = again != null && !Arrays.equals(again, 0, again.length, bytes, 0, end);
                 id = altered ? s.write(Arrays.copyOf(bytes, end)) : s.write(text);
             }
             if (id == EventIds.DROPPED) {

@@ -62,7 +62,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         /** Whether the token still may write this connection's stream (or use raw mode, without one). */
         boolean stillAllowed() {
             TokenFile.Grant g = tokens.check(authorization);
-            return g != null && (stream != null ? g.allows(stream) : g.allowsRaw());
+            return g != null && g.permits(stream);
         }
 
         @Override
@@ -109,7 +109,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         } else if (offersWssink && stream == null) {
             status = HttpResponseStatus.BAD_REQUEST;
             refusal = "wssink.v1 needs a Wssink-Stream header holding a UUID";
-        } else if (grant != null && (offersWssink ? !grant.allows(stream) : !grant.allowsRaw())) {
+        } else if (grant != null && !grant.permits(offersWssink ? stream : null)) {
             status = HttpResponseStatus.FORBIDDEN;
             refusal = offersWssink ? "this token may not write stream " + stream
                     : "this token may write only its streams, and raw mode has none";

@@ -38,6 +38,11 @@ final class TokenFile {
         boolean allowsRaw() {
             return streams == null;
         }
+
+        /** {@link #allows} for a wssink.v1 connection's {@code stream}, {@link #allowsRaw} for a raw one's (null). */
+        boolean permits(String stream) {
+            return stream != null ? allows(stream) : allowsRaw();
+        }
     }
 
     private record Entry(byte[] token, Grant grant) {
